@@ -1,0 +1,145 @@
+package io.relstream.core.kernel;
+
+import io.relstream.core.estimator.ClippedIps;
+import io.relstream.core.estimator.LocalLoss;
+import io.relstream.core.model.Adam;
+import io.relstream.core.model.FactorModel;
+
+/**
+ * Plain-Java reference implementation of {@link BatchMath}. It works directly on the model's arrays,
+ * so {@link #syncToModel()} has nothing to do.
+ */
+public final class ScalarBatchMath implements BatchMath {
+  private final FactorModel model;
+  private final int dim;
+  private final float[] userGrad;
+  private final float[] itemGrad;
+  private final float[] userM;
+  private final float[] userV;
+  private final float[] itemM;
+  private final float[] itemV;
+  private int step;
+
+  public ScalarBatchMath(FactorModel model) {
+    this.model = model;
+    this.dim = model.dim;
+    userGrad = new float[model.userFactors.length];
+    itemGrad = new float[model.itemFactors.length];
+    userM = new float[model.userFactors.length];
+    userV = new float[model.userFactors.length];
+    itemM = new float[model.itemFactors.length];
+    itemV = new float[model.itemFactors.length];
+  }
+
+  @Override
+  public double gradients(Batch batch, Objective objective) {
+    int n = batch.size();
+    if (n == 0) {
+      return 0;
+    }
+    double norm = ClippedIps.normaliser(batch.labels, n, objective.negativeWeight());
+    if (!(norm > 0)) {
+      return 0; // all-unlabeled batch with c = 0: nothing is weighted
+    }
+    float invNorm = (float) (1.0 / norm);
+    LocalLoss loss = objective.loss();
+    float[] p = model.userFactors;
+    float[] q = model.itemFactors;
+    double total = 0;
+    for (int k = 0; k < n; k++) {
+      int pu = batch.users[k] * dim;
+      int qi = batch.items[k] * dim;
+      float s = 0f;
+      for (int d = 0; d < dim; d++) {
+        s += p[pu + d] * q[qi + d];
+      }
+      float label = batch.labels[k];
+      float theta = batch.theta[k];
+      float wPos = ClippedIps.positiveWeight(label, theta, objective.clip());
+      float wNeg = ClippedIps.negativeWeight(label, theta, objective.clip(), objective.negativeWeight());
+      total += loss.pairLoss(s, wPos, wNeg);
+      float g = (float) loss.pairGradient(s, wPos, wNeg) * invNorm;
+      if (g == 0f) {
+        continue;
+      }
+      for (int d = 0; d < dim; d++) {
+        float pud = p[pu + d];
+        userGrad[pu + d] += g * q[qi + d];
+        itemGrad[qi + d] += g * pud;
+      }
+    }
+    return total / norm;
+  }
+
+  @Override
+  public void adamStep(Adam adam) {
+    step++;
+    float lrT = adam.stepSize(step);
+    adamTable(model.userFactors, userGrad, userM, userV, adam, lrT);
+    adamTable(model.itemFactors, itemGrad, itemM, itemV, adam, lrT);
+  }
+
+  private static void adamTable(float[] w, float[] grad, float[] m, float[] v, Adam adam, float lrT) {
+    float b1 = adam.beta1();
+    float b2 = adam.beta2();
+    float eps = adam.epsilon();
+    float l2 = adam.l2();
+    for (int k = 0; k < w.length; k++) {
+      float g = grad[k] + l2 * w[k];
+      float mk = b1 * m[k] + (1 - b1) * g;
+      float vk = b2 * v[k] + (1 - b2) * g * g;
+      m[k] = mk;
+      v[k] = vk;
+      w[k] -= lrT * mk / ((float) Math.sqrt(vk) + eps);
+      grad[k] = 0f;
+    }
+  }
+
+  @Override
+  public void scores(int[] users, float[] out) {
+    int items = model.numItems;
+    float[] p = model.userFactors;
+    float[] q = model.itemFactors;
+    for (int k = 0; k < users.length; k++) {
+      int pu = users[k] * dim;
+      int base = k * items;
+      for (int i = 0; i < items; i++) {
+        int qi = i * dim;
+        float s = 0f;
+        for (int d = 0; d < dim; d++) {
+          s += p[pu + d] * q[qi + d];
+        }
+        out[base + i] = s;
+      }
+    }
+  }
+
+  @Override
+  public void copyGradients(float[] userGradient, float[] itemGradient) {
+    System.arraycopy(userGrad, 0, userGradient, 0, userGrad.length);
+    System.arraycopy(itemGrad, 0, itemGradient, 0, itemGrad.length);
+  }
+
+  @Override
+  public void syncToModel() {
+    // the tables are the model's own arrays
+  }
+
+  @Override
+  public String path() {
+    return "java";
+  }
+
+  @Override
+  public String device() {
+    return "java";
+  }
+
+  @Override
+  public boolean ranOnOpenCL() {
+    return false;
+  }
+
+  @Override
+  public void close() {}
+}
