@@ -1,0 +1,185 @@
+package io.relstream.core.metrics;
+
+import io.relstream.core.data.Ratings;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Ranking metrics over a test set, each user ranking only that user's test items by score.
+ *
+ * <h2>Paper protocol (verbatim from the Rel-MF reference evaluation)</h2>
+ * Relevance rel = 0.001 + 0.999 [rating &gt;= 4]; with the user's items sorted by descending score and
+ * ranks j = 1..K (K capped at the number of the user's items):
+ * <pre>
+ *   DCG@K    = rel_1 + sum_{j=2..K} rel_j / log2(j)        (ranks 1 and 2 undiscounted, not normalised)
+ *   Recall@K = sum_{j&lt;=K} rel_j / sum_{all test items of the user} rel
+ *   MAP@K    = sum_{j&lt;=K, rating_j &gt;= 4} (sum_{l&lt;=j} rel_l) / j
+ * </pre>
+ * each averaged over all test users, those without a relevant item included.
+ *
+ * <h2>Standard protocol</h2>
+ * Binary relevance [rating &gt;= 4], over users with at least one relevant test item:
+ * nDCG@K = DCG/IDCG with DCG = sum_{j&lt;=K} rel_j / log2(j + 1), and StdRecall@K = (relevant items in
+ * the top K) / (relevant items of the user).
+ */
+public final class RankingMetrics {
+  private RankingMetrics() {}
+
+  /** Scores a (user, item) pair; higher ranks first. */
+  @FunctionalInterface
+  public interface Scorer {
+    float score(int user, int item);
+  }
+
+  /** Metric keys in report order for the given cut-offs. */
+  public static String[] keys(int[] ks) {
+    String[] fam = {"DCG", "Recall", "MAP", "nDCG", "StdRecall"};
+    String[] out = new String[fam.length * ks.length];
+    int n = 0;
+    for (String f : fam) {
+      for (int k : ks) {
+        out[n++] = f + "@" + k;
+      }
+    }
+    return out;
+  }
+
+  public static Map<String, Double> evaluate(TestSet test, Scorer scorer, int[] ks) {
+    double[][] paper = new double[3][ks.length];
+    double[][] standard = new double[2][ks.length];
+    int standardUsers = 0;
+    int maxItems = 0;
+    for (int s = 0; s < test.userCount(); s++) {
+      maxItems = Math.max(maxItems, test.offsets[s + 1] - test.offsets[s]);
+    }
+    float[] scores = new float[maxItems];
+    int[] order = new int[maxItems];
+    for (int s = 0; s < test.userCount(); s++) {
+      int from = test.offsets[s];
+      int n = test.offsets[s + 1] - from;
+      int user = test.users[s];
+      for (int k = 0; k < n; k++) {
+        scores[k] = scorer.score(user, test.items[from + k]);
+        order[k] = k;
+      }
+      sortByScoreDescending(order, scores, n);
+      double relTotal = 0;
+      int relevantCount = 0;
+      for (int k = 0; k < n; k++) {
+        boolean relevant = test.ratings[from + k] >= Ratings.RELEVANT_AT;
+        relTotal += paperRel(relevant);
+        if (relevant) relevantCount++;
+      }
+      for (int c = 0; c < ks.length; c++) {
+        int cut = Math.min(ks[c], n);
+        double dcg = 0;
+        double recall = 0;
+        double map = 0;
+        double cumRel = 0;
+        double ndcg = 0;
+        int hits = 0;
+        for (int j = 1; j <= cut; j++) {
+          boolean relevant = test.ratings[from + order[j - 1]] >= Ratings.RELEVANT_AT;
+          double rel = paperRel(relevant);
+          dcg += j == 1 ? rel : rel / log2(j);
+          recall += rel;
+          cumRel += rel;
+          if (relevant) {
+            map += cumRel / j;
+            ndcg += 1 / log2(j + 1);
+            hits++;
+          }
+        }
+        paper[0][c] += dcg;
+        paper[1][c] += recall / relTotal;
+        paper[2][c] += map;
+        if (relevantCount > 0) {
+          double ideal = 0;
+          for (int j = 1; j <= Math.min(ks[c], relevantCount); j++) {
+            ideal += 1 / log2(j + 1);
+          }
+          standard[0][c] += ndcg / ideal;
+          standard[1][c] += (double) hits / relevantCount;
+        }
+      }
+      if (relevantCount > 0) standardUsers++;
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    int users = test.userCount();
+    String[] paperNames = {"DCG", "Recall", "MAP"};
+    String[] standardNames = {"nDCG", "StdRecall"};
+    for (int f = 0; f < 3; f++) {
+      for (int c = 0; c < ks.length; c++) {
+        out.put(paperNames[f] + "@" + ks[c], users == 0 ? Double.NaN : paper[f][c] / users);
+      }
+    }
+    for (int f = 0; f < 2; f++) {
+      for (int c = 0; c < ks.length; c++) {
+        out.put(standardNames[f] + "@" + ks[c],
+            standardUsers == 0 ? Double.NaN : standard[f][c] / standardUsers);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The tuning criterion: DCG@K on a (missing-not-at-random) validation split with each relevant
+   * item's gain weighted by 1 / max(&theta;_i, floor), discounted as in the paper protocol, averaged
+   * over validation users with at least one relevant item. An IPS estimate of the DCG that the model
+   * would get on missing-at-random data.
+   */
+  public static double ipsWeightedDcg(TestSet validation, Scorer scorer, float[] itemTheta,
+      double floor, int k) {
+    double total = 0;
+    int users = 0;
+    int maxItems = 0;
+    for (int s = 0; s < validation.userCount(); s++) {
+      maxItems = Math.max(maxItems, validation.offsets[s + 1] - validation.offsets[s]);
+    }
+    float[] scores = new float[maxItems];
+    int[] order = new int[maxItems];
+    for (int s = 0; s < validation.userCount(); s++) {
+      int from = validation.offsets[s];
+      int n = validation.offsets[s + 1] - from;
+      boolean any = false;
+      for (int j = 0; j < n; j++) {
+        scores[j] = scorer.score(validation.users[s], validation.items[from + j]);
+        order[j] = j;
+        any |= validation.ratings[from + j] >= Ratings.RELEVANT_AT;
+      }
+      if (!any) continue;
+      users++;
+      sortByScoreDescending(order, scores, n);
+      for (int j = 1; j <= Math.min(k, n); j++) {
+        int at = from + order[j - 1];
+        if (validation.ratings[at] >= Ratings.RELEVANT_AT) {
+          double gain = 1.0 / Math.max(itemTheta[validation.items[at]], floor);
+          total += j == 1 ? gain : gain / log2(j);
+        }
+      }
+    }
+    return users == 0 ? Double.NaN : total / users;
+  }
+
+  static double paperRel(boolean relevant) {
+    return 0.001 + 0.999 * (relevant ? 1 : 0);
+  }
+
+  private static double log2(double x) {
+    return Math.log(x) / Math.log(2);
+  }
+
+  /** Insertion sort of order[0..n) by descending score; stable, so ties keep the input order. */
+  private static void sortByScoreDescending(int[] order, float[] scores, int n) {
+    for (int a = 1; a < n; a++) {
+      int v = order[a];
+      float sv = scores[v];
+      int b = a - 1;
+      while (b >= 0 && scores[order[b]] < sv) {
+        order[b + 1] = order[b];
+        b--;
+      }
+      order[b + 1] = v;
+    }
+  }
+}
