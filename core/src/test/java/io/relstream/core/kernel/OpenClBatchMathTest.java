@@ -14,6 +14,7 @@ import io.relstream.core.kernel.opencl.OpenCl;
 import io.relstream.core.model.FactorModel;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,18 +26,22 @@ import org.junit.jupiter.api.Test;
  */
 class OpenClBatchMathTest extends BatchMathContract {
 
+  private static String unavailable;
+
   @BeforeAll
-  static void requireOpenCl() {
-    String reason = OpenCl.available();
-    boolean required = "1".equals(System.getenv("RELSTREAM_REQUIRE_OPENCL"));
-    if (reason != null) {
-      if (required) {
-        fail("RELSTREAM_REQUIRE_OPENCL=1 but OpenCL is unavailable: " + reason);
+  static void probeOpenCl() {
+    unavailable = OpenCl.available();
+    if (unavailable != null) {
+      if ("1".equals(System.getenv("RELSTREAM_REQUIRE_OPENCL"))) {
+        fail("RELSTREAM_REQUIRE_OPENCL=1 but OpenCL is unavailable: " + unavailable);
       }
-      String message = "OpenCL tests skipped: " + reason;
-      System.out.println(message);
-      Assumptions.abort(message);
+      System.out.println("OpenCL tests skipped: " + unavailable);
     }
+  }
+
+  @BeforeEach
+  void requireOpenCl() {
+    Assumptions.assumeTrue(unavailable == null, () -> "OpenCL tests skipped: " + unavailable);
   }
 
   @Override
@@ -75,6 +80,23 @@ class OpenClBatchMathTest extends BatchMathContract {
       assertThrows(IndexOutOfBoundsException.class,
           () -> m.gradients(b, new Objective(LocalLoss.SQUARED, 0f, 1f)));
       assertThrows(IndexOutOfBoundsException.class, () -> m.scores(new int[] {-1}, new float[4]));
+    }
+  }
+
+  @Test
+  void modelArraysChangeOnlyOnSync() {
+    FactorModel model = FactorModel.xavier(6, 5, 4, 2);
+    float[] before = model.userFactors.clone();
+    try (BatchMath m = create(model, Limits.defaults())) {
+      Batch b = new Batch(4);
+      b.add(0, 1, 1f, 0.2f);
+      b.add(3, 4, 0f, 0.9f);
+      m.gradients(b, new Objective(LocalLoss.LOG, 0.1f, 1f));
+      m.adamStep(io.relstream.core.model.Adam.defaults(0.1f, 0f));
+      checkRan(m);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(before, model.userFactors, "tables live on the device");
+      m.syncToModel();
+      assertNotEquals(before[0], model.userFactors[0], "syncToModel brings the step back");
     }
   }
 }
