@@ -211,8 +211,8 @@ public final class AparapiBatchMath implements BatchMath {
     lastRanOnOpenCl = kernel.isRunningCL() && kernel.getTargetDevice() instanceof OpenCLDevice;
     if (!lastRanOnOpenCl) {
       throw new IllegalStateException("OpenCL batch math: the " + what + " execution did not run on OpenCL"
-          + " (Aparapi fell back to " + describe(kernel.getTargetDevice()) + "; execution mode "
-          + kernel.getExecutionMode() + "). Was the kernel class compiled without debug info?");
+          + " (Aparapi fell back to " + describe(kernel.getTargetDevice())
+          + "). Was the kernel class compiled without debug info?");
     }
   }
 
