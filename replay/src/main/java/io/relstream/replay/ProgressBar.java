@@ -20,7 +20,12 @@ final class ProgressBar {
   private String detail = "";
 
   ProgressBar(String label, long total) {
-    this(System.err, label, total, System.console() != null);
+    this(System.err, label, total);
+  }
+
+  /** A bar on {@code out}, redrawn in place when the process has a terminal. */
+  ProgressBar(PrintStream out, String label, long total) {
+    this(out, label, total, System.console() != null);
   }
 
   ProgressBar(PrintStream out, String label, long total, boolean terminal) {

@@ -81,7 +81,7 @@ public final class ReplayMain {
     List<ModelMetrics> results = new ArrayList<>();
     long totalSteps = 0;
     for (ModelConfig m : config.models()) totalSteps += (long) m.steps() * config.seeds();
-    ProgressBar bar = new ProgressBar("training", totalSteps);
+    ProgressBar bar = new ProgressBar(err, "training", totalSteps);
     for (ModelConfig m : config.models()) {
       results.add(replay.runModel(m, m.name(), Map.of(), bar));
     }
@@ -89,7 +89,7 @@ public final class ReplayMain {
 
     Map<String, Object> tuning = new LinkedHashMap<>();
     if (config.tune()) {
-      ProgressBar tuneBar = new ProgressBar("tuning", (long) config.tuneTrials() * config.models().size());
+      ProgressBar tuneBar = new ProgressBar(err, "tuning", (long) config.tuneTrials() * config.models().size());
       List<Tuner.Outcome> outcomes = new ArrayList<>();
       for (ModelConfig m : config.models()) {
         outcomes.add(Tuner.tune(data, replay.validation, m, config.tuneTrials(), config.kernel(), 20201, tuneBar));
@@ -97,7 +97,7 @@ public final class ReplayMain {
       tuneBar.finish(null);
       long tunedSteps = 0;
       for (Tuner.Outcome o : outcomes) tunedSteps += (long) o.best().steps() * config.seeds();
-      ProgressBar tunedBar = new ProgressBar("tuned", tunedSteps);
+      ProgressBar tunedBar = new ProgressBar(err, "tuned", tunedSteps);
       for (int k = 0; k < outcomes.size(); k++) {
         Tuner.Outcome o = outcomes.get(k);
         String name = config.models().get(k).name() + "-tuned";
