@@ -24,12 +24,8 @@ public final class CoatReader {
       throw new DataFormatException(testFile, 0, "shape " + testShape[0] + "x" + testShape[1]
           + " differs from the training matrix " + shape[0] + "x" + shape[1]);
     }
-    if (train.size() == 0) {
-      throw new DataFormatException(trainFile, 0, "holds no ratings");
-    }
-    if (test.size() == 0) {
-      throw new DataFormatException(testFile, 0, "holds no ratings");
-    }
+    RatingLines.requireRatings(train, trainFile);
+    RatingLines.requireRatings(test, testFile);
     return new Dataset("coat", shape[0], shape[1], train, test);
   }
 

@@ -31,6 +31,14 @@ final class RatingLines {
     return new Ratings(Arrays.copyOf(users, size), Arrays.copyOf(items, size), Arrays.copyOf(ratings, size));
   }
 
+  /** Fails unless the file gave at least one rating. */
+  static Ratings requireRatings(Ratings r, Path file) throws DataFormatException {
+    if (r.size() == 0) {
+      throw new DataFormatException(file, 0, "holds no ratings");
+    }
+    return r;
+  }
+
   static BufferedReader open(Path file) throws DataFormatException {
     try {
       if (Files.isDirectory(file)) {

@@ -22,12 +22,8 @@ public final class YahooR3Reader {
     Path testFile = dir.resolve(TEST_FILE);
     Ratings train = readTriples(trainFile, max);
     Ratings test = readTriples(testFile, max);
-    if (train.size() == 0) {
-      throw new DataFormatException(trainFile, 0, "holds no ratings");
-    }
-    if (test.size() == 0) {
-      throw new DataFormatException(testFile, 0, "holds no ratings");
-    }
+    RatingLines.requireRatings(train, trainFile);
+    RatingLines.requireRatings(test, testFile);
     return new Dataset("yahoo-r3", max[0], max[1], train, test);
   }
 

@@ -48,21 +48,11 @@ public final class RankingMetrics {
     double[][] paper = new double[3][ks.length];
     double[][] standard = new double[2][ks.length];
     int standardUsers = 0;
-    int maxItems = 0;
-    for (int s = 0; s < test.userCount(); s++) {
-      maxItems = Math.max(maxItems, test.offsets[s + 1] - test.offsets[s]);
-    }
-    float[] scores = new float[maxItems];
-    int[] order = new int[maxItems];
+    int[] order = new int[test.maxItemsPerUser()];
+    float[] scores = new float[order.length];
     for (int s = 0; s < test.userCount(); s++) {
       int from = test.offsets[s];
-      int n = test.offsets[s + 1] - from;
-      int user = test.users[s];
-      for (int k = 0; k < n; k++) {
-        scores[k] = scorer.score(user, test.items[from + k]);
-        order[k] = k;
-      }
-      sortByScoreDescending(order, scores, n);
+      int n = rank(test, s, scorer, scores, order);
       double relTotal = 0;
       int relevantCount = 0;
       for (int k = 0; k < n; k++) {
@@ -132,24 +122,17 @@ public final class RankingMetrics {
       double floor, int k) {
     double total = 0;
     int users = 0;
-    int maxItems = 0;
-    for (int s = 0; s < validation.userCount(); s++) {
-      maxItems = Math.max(maxItems, validation.offsets[s + 1] - validation.offsets[s]);
-    }
-    float[] scores = new float[maxItems];
-    int[] order = new int[maxItems];
+    int[] order = new int[validation.maxItemsPerUser()];
+    float[] scores = new float[order.length];
     for (int s = 0; s < validation.userCount(); s++) {
       int from = validation.offsets[s];
-      int n = validation.offsets[s + 1] - from;
       boolean any = false;
-      for (int j = 0; j < n; j++) {
-        scores[j] = scorer.score(validation.users[s], validation.items[from + j]);
-        order[j] = j;
-        any |= validation.ratings[from + j] >= Ratings.RELEVANT_AT;
+      for (int j = from; j < validation.offsets[s + 1]; j++) {
+        any |= validation.ratings[j] >= Ratings.RELEVANT_AT;
       }
       if (!any) continue;
       users++;
-      sortByScoreDescending(order, scores, n);
+      int n = rank(validation, s, scorer, scores, order);
       for (int j = 1; j <= Math.min(k, n); j++) {
         int at = from + order[j - 1];
         if (validation.ratings[at] >= Ratings.RELEVANT_AT) {
@@ -167,6 +150,21 @@ public final class RankingMetrics {
 
   private static double log2(double x) {
     return Math.log(x) / Math.log(2);
+  }
+
+  /**
+   * Scores the test items of user slot {@code s} into {@code scores} and leaves in {@code order} their
+   * offsets (relative to the slot's first entry) by descending score; returns the item count.
+   */
+  private static int rank(TestSet t, int s, Scorer scorer, float[] scores, int[] order) {
+    int from = t.offsets[s];
+    int n = t.offsets[s + 1] - from;
+    for (int k = 0; k < n; k++) {
+      scores[k] = scorer.score(t.users[s], t.items[from + k]);
+      order[k] = k;
+    }
+    sortByScoreDescending(order, scores, n);
+    return n;
   }
 
   /** Insertion sort of order[0..n) by descending score; stable, so ties keep the input order. */

@@ -66,6 +66,15 @@ public final class TestSet {
     return users.length;
   }
 
+  /** The largest number of test items of one user. */
+  public int maxItemsPerUser() {
+    int max = 0;
+    for (int s = 0; s < users.length; s++) {
+      max = Math.max(max, offsets[s + 1] - offsets[s]);
+    }
+    return max;
+  }
+
   public int size() {
     return items.length;
   }
