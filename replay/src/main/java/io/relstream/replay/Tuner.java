@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  * Random search with the same budget for every model. Trial 0 is the model's own configuration;
  * the others draw dim, lr, L2 and steps (and, for the debiased models, M and &eta;) from fixed grids.
  * Each trial trains once (seed 0) and is scored by one criterion for all models: the IPS-weighted
- * DCG@5 on the validation split, each relevant item weighted by 1 / max(&theta;_i, 0.01) with &theta;
+ * DCG@5 on the validation split (each validation user ranks all items but their training clicks),
+ * each relevant item weighted by 1 / max(&theta;_i, 0.01) with &theta;
  * the popularity propensity of the training clicks (&eta; = 0.5) &mdash; never the test set. The
  * criterion's &theta; is the same for every model, whatever propensity a model trains with.
  */
@@ -28,7 +29,7 @@ final class Tuner {
   static final float[] CLIPS = {0f, 0.001f, 0.009136f, 0.03f, 0.1f, 0.3f};
   static final float[] ETAS = {0.25f, 0.5f, 0.75f, 1f};
   static final double THETA_FLOOR = 0.01;
-  static final String CRITERION = "IPS-weighted DCG@5 on the validation split (theta floored at 0.01)";
+  static final String CRITERION = "IPS-weighted DCG@5 on the validation split, ranking all items but the user's training clicks (theta floored at 0.01)";
 
   record Trial(ModelConfig config, double criterion) {}
 
@@ -43,7 +44,8 @@ final class Tuner {
     for (int t = 0; t < trials; t++) {
       ModelConfig c = t == 0 ? base : draw(base, rng);
       TrainResult r = Trainer.train(data, c, 0, kernel, (s, n, l) -> {});
-      double score = RankingMetrics.ipsWeightedDcg(validation, r.model()::score, criterionTheta, THETA_FLOOR, 5);
+      double score = RankingMetrics.ipsWeightedDcg(validation, r.model()::score, criterionTheta, THETA_FLOOR, 5,
+          data::isPositive);
       Trial trial = new Trial(c, score);
       done.add(trial);
       if (best == null || score > best.criterion) {

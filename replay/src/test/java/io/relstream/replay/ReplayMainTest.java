@@ -67,6 +67,52 @@ class ReplayMainTest {
   }
 
   @Test
+  void tuneReportsChosenSettingsWithTheSameBudgetPerModel(@TempDir Path out) throws Exception {
+    assumeTrue(Files.isDirectory(HOME.resolve("../shared/data/coat")), "Coat data not found beside the repository");
+    Run r = run("--dataset", "coat", "--models", "mf,relmf", "--seeds", "1", "--steps", "10", "--dim", "8",
+        "--tune", "--tune-trials", "3", "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    for (String m : new String[] {"mf-tuned", "relmf-tuned"}) {
+      JsonNode tuned = report.get("models").get(m);
+      assertTrue(tuned.get("config").has("validationCriterion"), m);
+      JsonNode t = report.get("tuning").get("models").get(m);
+      assertEquals(3, t.get("trials").asInt());
+      // trial 0 is the untuned configuration, so the best can only be as good or better
+      assertTrue(t.get("bestCriterion").asDouble() >= t.get("defaultCriterion").asDouble());
+    }
+    assertTrue(report.get("tuning").get("criterion").asText().contains("validation"));
+  }
+
+  /** Yahoo! R3 is not shipped: a small file pair in its Webscope format goes through the whole replay. */
+  @Test
+  void yahooR3FormatReplays(@TempDir Path dir) throws Exception {
+    StringBuilder train = new StringBuilder();
+    StringBuilder test = new StringBuilder();
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    for (int u = 1; u <= 40; u++) {
+      for (int k = 0; k < 8; k++) {
+        int item = 1 + rng.nextInt(30);
+        train.append(u).append('\t').append(item).append('\t').append(1 + rng.nextInt(5)).append('\n');
+      }
+      for (int k = 0; k < 5; k++) {
+        test.append(u).append('\t').append(1 + rng.nextInt(30)).append('\t').append(1 + rng.nextInt(5)).append('\n');
+      }
+    }
+    Files.writeString(dir.resolve("ydata-ymusic-rating-study-v1_0-train.txt"), train);
+    Files.writeString(dir.resolve("ydata-ymusic-rating-study-v1_0-test.txt"), test);
+    Path out = dir.resolve("out");
+    Run r = run("--dataset", "yahoo-r3", "--data-dir", dir.toString(), "--models", "wmf", "--seeds", "1",
+        "--steps", "5", "--batch", "64", "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    assertEquals("yahoo-r3", report.get("dataset").asText());
+    assertEquals(500, report.get("rareItems").get("maxClicks").asInt()); // the paper's threshold
+    assertEquals(40, report.get("testUsers").asInt());
+    assertTrue(report.get("models").get("wmf").get("all").get("DCG@5").get("mean").asDouble() > 0);
+  }
+
+  @Test
   void badInputIsOneLineAndExitCodeTwo(@TempDir Path dir) throws Exception {
     String[][] cases = {
         {"--dataset", "coat", "--bogus", "1"},

@@ -112,32 +112,54 @@ public final class RankingMetrics {
     return out;
   }
 
+  /** Whether a (user, item) pair is excluded from ranking (e.g. a training click). */
+  @FunctionalInterface
+  public interface PairFilter {
+    boolean excluded(int user, int item);
+  }
+
   /**
-   * The tuning criterion: DCG@K on a (missing-not-at-random) validation split with each relevant
-   * item's gain weighted by 1 / max(&theta;_i, floor), discounted as in the paper protocol, averaged
-   * over validation users with at least one relevant item. An IPS estimate of the DCG that the model
-   * would get on missing-at-random data.
+   * The tuning criterion: an IPS-weighted DCG@K on a (missing-not-at-random) validation split. Each
+   * validation user with a relevant item ranks <em>every</em> item except the excluded ones (the
+   * user's training clicks); a relevant validation item i at rank j &lt;= K adds
+   * w_i / disc(j) with w_i = 1 / max(&theta;_i, floor) and the paper protocol's discount (ranks 1 and 2
+   * undiscounted, then log2 j). Ranks count ties pessimistically (rank = 1 + items scoring at least as
+   * high). Averaged over those users. Weighting by inverse propensity estimates the DCG the model
+   * would get on missing-at-random data; ranking against the whole catalogue (not only the few rated
+   * validation items of a user) keeps it sensitive to the order.
    */
   public static double ipsWeightedDcg(TestSet validation, Scorer scorer, float[] itemTheta,
-      double floor, int k) {
+      double floor, int k, PairFilter excluded) {
+    int numItems = itemTheta.length;
+    float[] scores = new float[numItems];
+    boolean[] candidate = new boolean[numItems];
     double total = 0;
     int users = 0;
-    int[] order = new int[validation.maxItemsPerUser()];
-    float[] scores = new float[order.length];
     for (int s = 0; s < validation.userCount(); s++) {
       int from = validation.offsets[s];
+      int to = validation.offsets[s + 1];
       boolean any = false;
-      for (int j = from; j < validation.offsets[s + 1]; j++) {
+      for (int j = from; j < to; j++) {
         any |= validation.ratings[j] >= Ratings.RELEVANT_AT;
       }
       if (!any) continue;
       users++;
-      int n = rank(validation, s, scorer, scores, order);
-      for (int j = 1; j <= Math.min(k, n); j++) {
-        int at = from + order[j - 1];
-        if (validation.ratings[at] >= Ratings.RELEVANT_AT) {
-          double gain = 1.0 / Math.max(itemTheta[validation.items[at]], floor);
-          total += j == 1 ? gain : gain / log2(j);
+      int user = validation.users[s];
+      for (int i = 0; i < numItems; i++) {
+        candidate[i] = !excluded.excluded(user, i);
+        scores[i] = candidate[i] ? scorer.score(user, i) : 0f;
+      }
+      for (int j = from; j < to; j++) {
+        int item = validation.items[j];
+        if (validation.ratings[j] < Ratings.RELEVANT_AT || !candidate[item]) continue;
+        float mine = scores[item];
+        int rank = 1;
+        for (int i = 0; i < numItems && rank <= k; i++) {
+          if (i != item && candidate[i] && scores[i] >= mine) rank++;
+        }
+        if (rank <= k) {
+          double gain = 1.0 / Math.max(itemTheta[item], floor);
+          total += rank <= 2 ? gain : gain / log2(rank);
         }
       }
     }
@@ -163,21 +185,28 @@ public final class RankingMetrics {
       scores[k] = scorer.score(t.users[s], t.items[from + k]);
       order[k] = k;
     }
-    sortByScoreDescending(order, scores, n);
+    sortByScoreDescending(order, scores, t.ratings, from, n);
     return n;
   }
 
-  /** Insertion sort of order[0..n) by descending score; stable, so ties keep the input order. */
-  private static void sortByScoreDescending(int[] order, float[] scores, int n) {
+  /**
+   * Insertion sort of order[0..n) by descending score. Ties are broken pessimistically: among equal
+   * scores the less relevant item ranks first, so a model that cannot tell items apart (for example
+   * one whose factors collapsed to zero) gets no credit from the order the test items happen to be
+   * stored in.
+   */
+  private static void sortByScoreDescending(int[] order, float[] scores, byte[] ratings, int from, int n) {
     for (int a = 1; a < n; a++) {
       int v = order[a];
       float sv = scores[v];
       int b = a - 1;
-      while (b >= 0 && scores[order[b]] < sv) {
+      while (b >= 0 && (scores[order[b]] < sv
+          || (scores[order[b]] == sv && ratings[from + order[b]] > ratings[from + v]))) {
         order[b + 1] = order[b];
         b--;
       }
       order[b + 1] = v;
     }
   }
+
 }

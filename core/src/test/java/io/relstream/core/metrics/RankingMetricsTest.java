@@ -62,13 +62,36 @@ class RankingMetricsTest {
   }
 
   @Test
-  void ipsWeightedDcgWeightsRareItemsUp() {
+  void tiesAreBrokenPessimistically() {
+    // Relevant item stored first; all scores equal: it must not be credited with rank 1.
+    Ratings r = new Ratings(new int[] {0, 0, 0}, new int[] {0, 1, 2}, new byte[] {5, 1, 2});
+    Map<String, Double> m = RankingMetrics.evaluate(TestSet.of(r, 1), (u, i) -> 0f, new int[] {1, 3});
+    assertEquals(0.0, m.get("nDCG@1"), 0);
+    assertEquals(0.001, m.get("DCG@1"), 1e-12);
+    assertEquals(0.0, m.get("StdRecall@1"), 0);
+    assertEquals(1.0, m.get("StdRecall@3"), 0);
+  }
+
+  @Test
+  void ipsWeightedDcgRanksAgainstTheWholeCatalogue() {
+    // One user, 4 items; item 3 is a training click (excluded). Validation: item 0 relevant, item 1 not.
     Ratings r = new Ratings(new int[] {0, 0}, new int[] {0, 1}, new byte[] {5, 1});
-    float[] theta = {0.25f, 1f};
-    double v = RankingMetrics.ipsWeightedDcg(TestSet.of(r, 1), (u, i) -> i == 0 ? 1 : 0, theta, 0.01, 5);
-    assertEquals(4.0, v, 1e-9); // gain 1 / 0.25 at rank 1
-    float[] tiny = {0.001f, 1f};
-    double floored = RankingMetrics.ipsWeightedDcg(TestSet.of(r, 1), (u, i) -> i == 0 ? 1 : 0, tiny, 0.01, 5);
-    assertEquals(100.0, floored, 1e-6); // theta floored at 0.01
+    float[] theta = {0.25f, 1f, 1f, 1f};
+    RankingMetrics.PairFilter train = (u, i) -> i == 3;
+    // Scores put item 3 (excluded) and item 2 above item 0: item 0 ranks 2nd among candidates {0, 1, 2}.
+    float[] sc = {0.5f, 0.1f, 0.9f, 5f};
+    double v = RankingMetrics.ipsWeightedDcg(TestSet.of(r, 1), (u, i) -> sc[i], theta, 0.01, 5, train);
+    assertEquals(4.0, v, 1e-9); // gain 1 / 0.25, rank 2 undiscounted
+    float[] low = {0.0f, 0.1f, 0.9f, 5f}; // item 0 now 3rd: discount log2(3)
+    v = RankingMetrics.ipsWeightedDcg(TestSet.of(r, 1), (u, i) -> low[i], theta, 0.01, 5, train);
+    assertEquals(4.0 / LOG2_3, v, 1e-9);
+    v = RankingMetrics.ipsWeightedDcg(TestSet.of(r, 1), (u, i) -> low[i], theta, 0.01, 2, train);
+    assertEquals(0.0, v, 0); // outside the top 2
+    // Ties are pessimistic: all equal scores put item 0 at rank 3 of 3.
+    v = RankingMetrics.ipsWeightedDcg(TestSet.of(r, 1), (u, i) -> 0f, theta, 0.01, 5, train);
+    assertEquals(4.0 / LOG2_3, v, 1e-9);
+    float[] tiny = {0.001f, 1f, 1f, 1f};
+    v = RankingMetrics.ipsWeightedDcg(TestSet.of(r, 1), (u, i) -> sc[i], tiny, 0.01, 5, train);
+    assertEquals(100.0, v, 1e-6); // theta floored at 0.01
   }
 }
