@@ -104,8 +104,13 @@ public final class ReplayMain {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("validationCriterion", o.bestCriterion());
         results.add(replay.runModel(o.best(), name, extra, tunedBar));
-        tuning.put(name, Map.of("trials", o.trials().size(), "bestCriterion", o.bestCriterion(),
-            "defaultCriterion", o.trials().get(0).criterion()));
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("trials", o.trials().size());
+        t.put("rejectedDegenerate", o.trials().stream().filter(x -> x.criterion() == Double.NEGATIVE_INFINITY).count());
+        t.put("bestCriterion", o.bestCriterion());
+        t.put("defaultCriterion", o.trials().get(0).criterion());
+        t.put("chosen", Replay.describe(o.best()));
+        tuning.put(name, t);
       }
       tunedBar.finish(null);
     }

@@ -4,6 +4,7 @@ import io.relstream.core.data.ImplicitFeedback;
 import io.relstream.core.kernel.BatchMaths;
 import io.relstream.core.metrics.RankingMetrics;
 import io.relstream.core.metrics.TestSet;
+import io.relstream.core.model.FactorModel;
 import io.relstream.core.model.ModelConfig;
 import io.relstream.core.train.TrainResult;
 import io.relstream.core.train.Trainer;
@@ -19,7 +20,8 @@ import java.util.SplittableRandom;
  * DCG@5 on the validation split (each validation user ranks all items but their training clicks),
  * each relevant item weighted by 1 / max(&theta;_i, 0.01) with &theta;
  * the popularity propensity of the training clicks (&eta; = 0.5) &mdash; never the test set. The
- * criterion's &theta; is the same for every model, whatever propensity a model trains with.
+ * criterion's &theta; is the same for every model, whatever propensity a model trains with. Trials
+ * whose factors collapsed to zero ({@link #degenerate}) are rejected.
  */
 final class Tuner {
   static final int[] DIMS = {16, 32, 64, 128, 200};
@@ -44,8 +46,9 @@ final class Tuner {
     for (int t = 0; t < trials; t++) {
       ModelConfig c = t == 0 ? base : draw(base, rng);
       TrainResult r = Trainer.train(data, c, 0, kernel, (s, n, l) -> {});
-      double score = RankingMetrics.ipsWeightedDcg(validation, r.model()::score, criterionTheta, THETA_FLOOR, 5,
-          data::isPositive);
+      double score = degenerate(r.model()) ? Double.NEGATIVE_INFINITY
+          : RankingMetrics.ipsWeightedDcg(validation, r.model()::score, criterionTheta, THETA_FLOOR, 5,
+              data::isPositive);
       Trial trial = new Trial(c, score);
       done.add(trial);
       if (best == null || score > best.criterion) {
@@ -54,6 +57,24 @@ final class Tuner {
       bar.advance(1, String.format(Locale.ROOT, "%s trial %d best %.4f", base.name(), t + 1, best.criterion));
     }
     return new Outcome(best.config, best.criterion, done);
+  }
+
+  /**
+   * A model whose every score is below {@link #DEGENERATE_SCORE} in magnitude predicts &sigma; = 0.5
+   * for every pair: strong L2 has shrunk its factors to numerical dust, and the order of its scores is
+   * float noise, not learning. Such trials are rejected whatever the criterion says. The bound is
+   * |p_u . q_i| &lt;= max|p| max|q| dim.
+   */
+  static boolean degenerate(FactorModel m) {
+    return maxAbs(m.userFactors) * maxAbs(m.itemFactors) * m.dim < DEGENERATE_SCORE;
+  }
+
+  static final double DEGENERATE_SCORE = 1e-6;
+
+  private static double maxAbs(float[] a) {
+    double max = 0;
+    for (float x : a) max = Math.max(max, Math.abs(x));
+    return max;
   }
 
   private static ModelConfig draw(ModelConfig base, SplittableRandom rng) {
