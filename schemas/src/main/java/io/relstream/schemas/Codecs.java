@@ -1,0 +1,28 @@
+package io.relstream.schemas;
+
+import io.relstream.schemas.avro.DeadLetter;
+import io.relstream.schemas.avro.Event;
+import io.relstream.schemas.avro.Interaction;
+import io.relstream.schemas.avro.ModelUpdate;
+
+/** The one codec per topic value type. Keys on every topic are UTF-8 strings. */
+public final class Codecs {
+  private Codecs() {}
+
+  /** Values of {@link Topics#EVENTS}. */
+  public static final AvroCodec<Event> EVENT = AvroCodec.of(Event.class);
+  /** Values of {@link Topics#INTERACTIONS}. */
+  public static final AvroCodec<Interaction> INTERACTION = AvroCodec.of(Interaction.class);
+  /** Values of {@link Topics#MODEL_UPDATES}. */
+  public static final AvroCodec<ModelUpdate> MODEL_UPDATE = AvroCodec.of(ModelUpdate.class);
+  /** Values of {@link Topics#DEAD_LETTER}. */
+  public static final AvroCodec<DeadLetter> DEAD_LETTER = AvroCodec.of(DeadLetter.class);
+
+  /** Key of a model-updates record: "user:ID" or "item:ID", so compaction keeps the newest row. */
+  public static String modelUpdateKey(io.relstream.schemas.avro.EntityKind kind, String id) {
+    return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + id;
+  }
+
+  /** Largest user or item id, in UTF-8 bytes. */
+  public static final int MAX_ID_BYTES = 256;
+}
