@@ -1,5 +1,6 @@
 package io.relstream.replay;
 
+import io.relstream.core.progress.ProgressBar;
 import io.relstream.core.data.DataFormatException;
 import io.relstream.core.data.Dataset;
 import io.relstream.core.data.ImplicitFeedback;

@@ -1,5 +1,6 @@
 package io.relstream.replay;
 
+import io.relstream.core.progress.ProgressBar;
 import io.relstream.core.data.ImplicitFeedback;
 import io.relstream.core.kernel.BatchMaths;
 import io.relstream.core.metrics.RankingMetrics;

@@ -1,4 +1,4 @@
-package io.relstream.replay;
+package io.relstream.core.progress;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -7,7 +7,7 @@ import java.util.Locale;
  * A progress line on stderr for long work. On a terminal it redraws one line at most five times a
  * second; otherwise (CI logs) it prints a line at every tenth of the way. Thread-safe.
  */
-final class ProgressBar {
+public final class ProgressBar {
   private static final int WIDTH = 28;
   private final PrintStream out;
   private final String label;
@@ -19,23 +19,23 @@ final class ProgressBar {
   private int lastDecile = -1;
   private String detail = "";
 
-  ProgressBar(String label, long total) {
+  public ProgressBar(String label, long total) {
     this(System.err, label, total);
   }
 
   /** A bar on {@code out}, redrawn in place when the process has a terminal. */
-  ProgressBar(PrintStream out, String label, long total) {
+  public ProgressBar(PrintStream out, String label, long total) {
     this(out, label, total, System.console() != null);
   }
 
-  ProgressBar(PrintStream out, String label, long total, boolean terminal) {
+  public ProgressBar(PrintStream out, String label, long total, boolean terminal) {
     this.out = out;
     this.label = label;
     this.total = Math.max(1, total);
     this.terminal = terminal;
   }
 
-  synchronized void advance(long n, String detail) {
+  public synchronized void advance(long n, String detail) {
     done = Math.min(total, done + n);
     this.detail = detail;
     long now = System.nanoTime();
@@ -54,7 +54,7 @@ final class ProgressBar {
     }
   }
 
-  synchronized void finish(String summary) {
+  public synchronized void finish(String summary) {
     long now = System.nanoTime();
     if (terminal) {
       out.print("\r" + render(now) + "\u001b[K\n");

@@ -1,0 +1,229 @@
+package io.relstream.demo;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.relstream.core.data.DataFormatException;
+import io.relstream.core.progress.ProgressBar;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** {@code relstream demo}: config, start the children, load the data set, serve until stopped. */
+public final class DemoMain {
+  static final String AVRO_TRUST = "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.relstream.schemas.avro";
+  private static final int POST_BATCH = 500;
+
+  private final DemoConfig config;
+  private final PrintStream out;
+  private final List<ChildProcess> children = Collections.synchronizedList(new ArrayList<>());
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private FrontProxy front;
+  private volatile boolean stopping;
+
+  private DemoMain(DemoConfig config, PrintStream out) {
+    this.config = config;
+    this.out = out;
+  }
+
+  public static void main(String[] args) {
+    Path home = Path.of(System.getProperty("relstream.home", ".")).toAbsolutePath().normalize();
+    if (List.of(args).contains("--help")) {
+      System.out.println(DemoConfig.USAGE);
+      return;
+    }
+    DemoConfig config;
+    try {
+      config = DemoConfig.parse(args, home);
+    } catch (UsageException e) {
+      System.err.println("relstream demo: error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    DemoMain demo = new DemoMain(config, System.out);
+    Runtime.getRuntime().addShutdownHook(new Thread(demo::stop, "demo-shutdown"));
+    try {
+      demo.run();
+      System.exit(0);
+    } catch (DataFormatException e) {
+      System.err.println("relstream demo: error: " + e.getMessage());
+      System.exit(2);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("relstream demo: failed: " + e.getMessage());
+      System.exit(1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      System.exit(1);
+    }
+  }
+
+  private void run() throws IOException, InterruptedException, DataFormatException {
+    Path work = config.workdir();
+    Files.createDirectories(work);
+    Path logs = work.resolve("logs");
+    out.println("relstream demo: state in " + work + " (child logs in " + logs + ")");
+
+    String[] bootstrap = new String[1];
+    children.add(EmbeddedBroker.start(work, Classpaths.of(config.home(), "demo"), bootstrap));
+    EmbeddedBroker.createTopics(bootstrap[0]);
+    out.println("  kafka        KRaft broker on " + bootstrap[0]);
+
+    int ingestPort = EmbeddedBroker.freePort();
+    int servingPort = EmbeddedBroker.freePort();
+    ChildProcess ingest = child("ingest", "512m", "io.relstream.ingest.IngestMain",
+        List.of("--bootstrap", bootstrap[0], "--port", String.valueOf(ingestPort),
+            "--state-dir", work.resolve("ingest").toString()), logs);
+    ChildProcess train = child("stream-train", "1g", "io.relstream.streamtrain.StreamTrainMain",
+        List.of("--bootstrap", bootstrap[0], "--checkpoint-dir", work.resolve("checkpoints").toString()), logs);
+    ChildProcess serving = child("serving", "512m", "io.relstream.serving.ServingMain",
+        List.of("--bootstrap", bootstrap[0], "--port", String.valueOf(servingPort),
+            "--db-dir", work.resolve("serving").toString()), logs);
+    awaitHttp(ingest, ingestPort, "/health");
+    out.println("  ingest       collector and Kafka Streams app (internal port " + ingestPort + ")");
+    awaitHttp(serving, servingPort, "/health");
+    out.println("  serving      RocksDB store and HTTP API (internal port " + servingPort + ")");
+    out.println("  stream-train Flink job on a local MiniCluster (checkpoints in " + work.resolve("checkpoints") + ")");
+    front = new FrontProxy(config.port(), ingestPort, servingPort, this::processes);
+    String base = "http://localhost:" + front.port();
+    out.println("relstream demo: listening on " + base
+        + " (/events, /recommend/{user}, /similar/{item}, /health, /ready, /metrics)");
+
+    if (!config.dataset().equals("none")) {
+      load(base, work);
+    }
+    awaitReady(base);
+    examples(base);
+    if (config.exitAfterLoad()) {
+      return;
+    }
+    out.println("relstream demo: running; Ctrl-C stops every process");
+    while (!stopping) {
+      for (ChildProcess c : List.copyOf(children)) {
+        if (!c.alive() && !stopping) {
+          throw new IOException(c.name + " exited with code " + c.exitCode() + "; its log ends:\n" + c.tail(20));
+        }
+      }
+      Thread.sleep(1000);
+    }
+  }
+
+  private ChildProcess child(String name, String heap, String main, List<String> args, Path logs) throws IOException {
+    String module = name;
+    ChildProcess c = ChildProcess.start(name, heap, Classpaths.of(config.home(), module),
+        List.of(AVRO_TRUST, "-Djava.awt.headless=true"), main, args, logs);
+    children.add(c);
+    return c;
+  }
+
+  private Map<String, Boolean> processes() {
+    Map<String, Boolean> m = new LinkedHashMap<>();
+    for (ChildProcess c : List.copyOf(children)) {
+      m.put(c.name, c.alive());
+    }
+    return m;
+  }
+
+  private void awaitHttp(ChildProcess c, int port, String path) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      if (!c.alive()) {
+        throw new IOException(c.name + " exited during start-up; its log ends:\n" + c.tail(30));
+      }
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) return;
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(300);
+    }
+    throw new IOException(c.name + " did not answer " + path + " within 120 s; its log ends:\n" + c.tail(30));
+  }
+
+  /** Streams the data set through the collector once per work directory. */
+  private void load(String base, Path work) throws IOException, InterruptedException, DataFormatException {
+    Path marker = work.resolve("loaded-" + config.dataset());
+    if (Files.exists(marker)) {
+      out.println("relstream demo: " + config.dataset() + " was loaded by an earlier start; resuming from the stored state");
+      return;
+    }
+    long end = System.currentTimeMillis();
+    List<ObjectNode> events = config.dataset().equals("coat")
+        ? DatasetEvents.coat(config.dataDir().resolve("coat"), end)
+        : DatasetEvents.openBandit(config.dataDir().resolve("open-bandit"), end);
+    ProgressBar bar = new ProgressBar(System.err, "loading " + config.dataset(), events.size());
+    long accepted = 0;
+    long rejected = 0;
+    for (int from = 0; from < events.size(); from += POST_BATCH) {
+      StringBuilder body = new StringBuilder();
+      int to = Math.min(events.size(), from + POST_BATCH);
+      for (int k = from; k < to; k++) {
+        body.append(events.get(k).toString()).append('\n');
+      }
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
+          .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/x-ndjson")
+          .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 202) {
+        throw new IOException("the collector answered " + r.statusCode() + ": " + r.body());
+      }
+      var answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+      accepted += answer.path("accepted").asLong();
+      rejected += answer.path("rejected").asLong();
+      bar.advance(to - from, "accepted " + accepted + " rejected " + rejected);
+    }
+    bar.finish("relstream demo: posted " + events.size() + " events (" + accepted + " accepted, " + rejected
+        + " rejected to the dead-letter topic)");
+    Files.writeString(marker, "accepted=" + accepted + "\nrejected=" + rejected + "\n");
+  }
+
+  private void awaitReady(String base) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/ready"))
+            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) return;
+      } catch (IOException e) {
+        // serving restarting
+      }
+      Thread.sleep(500);
+    }
+    out.println("relstream demo: no model is served yet (still training?); queries answer with the fallback");
+  }
+
+  private void examples(String base) throws IOException, InterruptedException {
+    List<String> queries = switch (config.dataset()) {
+      case "coat" -> List.of("/recommend/coat-u0?k=5", "/recommend/someone-new?k=5", "/similar/coat-i10?k=5");
+      case "open-bandit" -> List.of("/recommend/someone-new?k=5", "/similar/obd-men-i14?k=5");
+      default -> List.of("/recommend/someone-new?k=5");
+    };
+    out.println("relstream demo: example queries");
+    for (String q : queries) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + q))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      out.println("  curl " + base + q);
+      out.println("  -> " + r.statusCode() + " " + r.body());
+    }
+  }
+
+  private void stop() {
+    stopping = true;
+    if (front != null) front.close();
+    List<ChildProcess> reverse = new ArrayList<>(children);
+    Collections.reverse(reverse);
+    for (ChildProcess c : reverse) {
+      c.stop(20);
+    }
+  }
+}

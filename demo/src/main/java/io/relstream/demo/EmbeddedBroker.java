@@ -1,0 +1,126 @@
+package io.relstream.demo;
+
+import io.relstream.schemas.Topics;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * A real single-node KRaft broker (no ZooKeeper) in a child JVM, started through Kafka's public entry
+ * points: {@code kafka.tools.StorageTool format} once (the storage keeps its cluster id, so a second
+ * start reuses the data), then {@code kafka.Kafka server.properties}.
+ */
+final class EmbeddedBroker {
+  static final int PARTITIONS = 2;
+
+  private EmbeddedBroker() {}
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts the broker and returns its child process; {@code bootstrap[0]} receives host:port. */
+  static ChildProcess start(Path workdir, String classpath, String[] bootstrap) throws IOException, InterruptedException {
+    Path dir = workdir.resolve("kafka");
+    Path data = dir.resolve("data");
+    Files.createDirectories(data);
+    int port = freePort();
+    int controller = freePort();
+    Path props = dir.resolve("server.properties");
+    Files.writeString(props, String.join("\n",
+        "process.roles=broker,controller",
+        "node.id=1",
+        "controller.quorum.voters=1@localhost:" + controller,
+        "listeners=PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controller,
+        "advertised.listeners=PLAINTEXT://localhost:" + port,
+        "controller.listener.names=CONTROLLER",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "log.dirs=" + data,
+        "offsets.topic.replication.factor=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "transaction.max.timeout.ms=900000",
+        "group.initial.rebalance.delay.ms=0",
+        "num.partitions=" + PARTITIONS,
+        "auto.create.topics.enable=false",
+        ""));
+    Path logs = workdir.resolve("logs");
+    if (!Files.exists(data.resolve("meta.properties"))) {
+      ChildProcess format = ChildProcess.start("kafka-format", "256m", classpath, List.of(),
+          "kafka.tools.StorageTool",
+          List.of("format", "-t", Uuid.randomUuid().toString(), "-c", props.toString(), "--ignore-formatted"),
+          logs);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (format.alive() && System.nanoTime() < deadline) Thread.sleep(100);
+      if (format.alive() || format.exitCode() != 0) {
+        format.stop(1);
+        throw new IOException("formatting the broker's storage failed:\n" + format.tail(20));
+      }
+    }
+    ChildProcess broker = ChildProcess.start("kafka", "512m", classpath,
+        List.of("-Dlog4j2.level=WARN"), "kafka.Kafka", List.of(props.toString()), logs);
+    bootstrap[0] = "localhost:" + port;
+    awaitReady(bootstrap[0], broker);
+    return broker;
+  }
+
+  private static Admin admin(String bootstrap) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+    return Admin.create(p);
+  }
+
+  private static void awaitReady(String bootstrap, ChildProcess broker) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    try (Admin admin = admin(bootstrap)) {
+      while (System.nanoTime() < deadline) {
+        if (!broker.alive()) {
+          throw new IOException("the broker exited:\n" + broker.tail(30));
+        }
+        try {
+          admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+          return;
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+          Thread.sleep(250);
+        }
+      }
+    }
+    throw new IOException("the broker did not become ready within 90 s:\n" + broker.tail(30));
+  }
+
+  /** Creates the project's topics if absent; model-updates is compacted. */
+  static void createTopics(String bootstrap) throws IOException, InterruptedException {
+    try (Admin admin = admin(bootstrap)) {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<NewTopic> wanted = List.of(
+          new NewTopic(Topics.EVENTS, PARTITIONS, (short) 1),
+          new NewTopic(Topics.INTERACTIONS, PARTITIONS, (short) 1),
+          new NewTopic(Topics.MODEL_UPDATES, PARTITIONS, (short) 1)
+              .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+          new NewTopic(Topics.DEAD_LETTER, 1, (short) 1));
+      List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+      if (!missing.isEmpty()) {
+        admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+      }
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("cannot create topics: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.relstream.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class DemoConfigTest {
+  static final Path HOME = Path.of("/repo");
+
+  @Test
+  void defaults() throws Exception {
+    DemoConfig c = DemoConfig.parse(new String[0], HOME);
+    assertEquals(8080, c.port());
+    assertEquals("coat", c.dataset());
+    assertEquals(Path.of("/repo/target/demo-state"), c.workdir());
+    assertEquals(Path.of("/shared/data"), c.dataDir());
+  }
+
+  @Test
+  void options() throws Exception {
+    DemoConfig c = DemoConfig.parse(new String[] {"--port=0", "--dataset", "open-bandit", "--workdir", "/tmp/w",
+        "--exit-after-load"}, HOME);
+    assertEquals(0, c.port());
+    assertEquals("open-bandit", c.dataset());
+    assertEquals(Path.of("/tmp/w"), c.workdir());
+    assertTrue(c.exitAfterLoad());
+  }
+
+  @Test
+  void badOptionsAreOneLineErrors() {
+    assertTrue(assertThrows(UsageException.class, () -> DemoConfig.parse(new String[] {"--port", "x"}, HOME))
+        .getMessage().contains("integer"));
+    assertTrue(assertThrows(UsageException.class, () -> DemoConfig.parse(new String[] {"--port", "70000"}, HOME))
+        .getMessage().contains("0-65535"));
+    assertTrue(assertThrows(UsageException.class, () -> DemoConfig.parse(new String[] {"--dataset", "netflix"}, HOME))
+        .getMessage().contains("unknown dataset"));
+    assertTrue(assertThrows(UsageException.class, () -> DemoConfig.parse(new String[] {"--bogus"}, HOME))
+        .getMessage().contains("unknown option"));
+    assertTrue(assertThrows(UsageException.class, () -> DemoConfig.parse(new String[] {"--workdir"}, HOME))
+        .getMessage().contains("needs a value"));
+  }
+}
