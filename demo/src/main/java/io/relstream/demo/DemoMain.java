@@ -12,23 +12,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** {@code relstream demo}: config, start the children, load the data set, serve until stopped. */
 public final class DemoMain {
-  static final String AVRO_TRUST = "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.relstream.schemas.avro";
   private static final int POST_BATCH = 500;
 
   private final DemoConfig config;
   private final PrintStream out;
-  private final List<ChildProcess> children = Collections.synchronizedList(new ArrayList<>());
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private FrontProxy front;
+  private volatile Stack stack;
   private volatile boolean stopping;
 
   private DemoMain(DemoConfig config, PrintStream out) {
@@ -69,35 +63,11 @@ public final class DemoMain {
 
   private void run() throws IOException, InterruptedException, DataFormatException {
     Path work = config.workdir();
-    Files.createDirectories(work);
-    Path logs = work.resolve("logs");
-    out.println("relstream demo: state in " + work + " (child logs in " + logs + ")");
-
-    String[] bootstrap = new String[1];
-    children.add(EmbeddedBroker.start(work, Classpaths.of(config.home(), "demo"), bootstrap));
-    EmbeddedBroker.createTopics(bootstrap[0]);
-    out.println("  kafka        KRaft broker on " + bootstrap[0]);
-
-    int ingestPort = EmbeddedBroker.freePort();
-    int servingPort = EmbeddedBroker.freePort();
-    ChildProcess ingest = child("ingest", "512m", "io.relstream.ingest.IngestMain",
-        List.of("--bootstrap", bootstrap[0], "--port", String.valueOf(ingestPort),
-            "--state-dir", work.resolve("ingest").toString()), logs);
-    ChildProcess train = child("stream-train", "1g", "io.relstream.streamtrain.StreamTrainMain",
-        List.of("--bootstrap", bootstrap[0], "--checkpoint-dir", work.resolve("checkpoints").toString()), logs);
-    ChildProcess serving = child("serving", "512m", "io.relstream.serving.ServingMain",
-        List.of("--bootstrap", bootstrap[0], "--port", String.valueOf(servingPort),
-            "--db-dir", work.resolve("serving").toString()), logs);
-    awaitHttp(ingest, ingestPort, "/health");
-    out.println("  ingest       collector and Kafka Streams app (internal port " + ingestPort + ")");
-    awaitHttp(serving, servingPort, "/health");
-    out.println("  serving      RocksDB store and HTTP API (internal port " + servingPort + ")");
-    out.println("  stream-train Flink job on a local MiniCluster (checkpoints in " + work.resolve("checkpoints") + ")");
-    front = new FrontProxy(config.port(), ingestPort, servingPort, this::processes);
-    String base = "http://localhost:" + front.port();
+    out.println("relstream demo: state in " + work + " (child logs in " + work.resolve("logs") + ")");
+    stack = Stack.start(config.home(), work, config.port(), List.of(), out);
+    String base = stack.baseUrl();
     out.println("relstream demo: listening on " + base
         + " (/events, /recommend/{user}, /similar/{item}, /health, /ready, /metrics)");
-
     if (!config.dataset().equals("none")) {
       load(base, work);
     }
@@ -108,47 +78,9 @@ public final class DemoMain {
     }
     out.println("relstream demo: running; Ctrl-C stops every process");
     while (!stopping) {
-      for (ChildProcess c : List.copyOf(children)) {
-        if (!c.alive() && !stopping) {
-          throw new IOException(c.name + " exited with code " + c.exitCode() + "; its log ends:\n" + c.tail(20));
-        }
-      }
+      stack.check();
       Thread.sleep(1000);
     }
-  }
-
-  private ChildProcess child(String name, String heap, String main, List<String> args, Path logs) throws IOException {
-    String module = name;
-    ChildProcess c = ChildProcess.start(name, heap, Classpaths.of(config.home(), module),
-        List.of(AVRO_TRUST, "-Djava.awt.headless=true"), main, args, logs);
-    children.add(c);
-    return c;
-  }
-
-  private Map<String, Boolean> processes() {
-    Map<String, Boolean> m = new LinkedHashMap<>();
-    for (ChildProcess c : List.copyOf(children)) {
-      m.put(c.name, c.alive());
-    }
-    return m;
-  }
-
-  private void awaitHttp(ChildProcess c, int port, String path) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      if (!c.alive()) {
-        throw new IOException(c.name + " exited during start-up; its log ends:\n" + c.tail(30));
-      }
-      try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) return;
-      } catch (IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(300);
-    }
-    throw new IOException(c.name + " did not answer " + path + " within 120 s; its log ends:\n" + c.tail(30));
   }
 
   /** Streams the data set through the collector once per work directory. */
@@ -219,11 +151,7 @@ public final class DemoMain {
 
   private void stop() {
     stopping = true;
-    if (front != null) front.close();
-    List<ChildProcess> reverse = new ArrayList<>(children);
-    Collections.reverse(reverse);
-    for (ChildProcess c : reverse) {
-      c.stop(20);
-    }
+    Stack s = stack;
+    if (s != null) s.close();
   }
 }
