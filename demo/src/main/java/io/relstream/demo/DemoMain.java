@@ -64,7 +64,7 @@ public final class DemoMain {
   private void run() throws IOException, InterruptedException, DataFormatException {
     Path work = config.workdir();
     out.println("relstream demo: state in " + work + " (child logs in " + work.resolve("logs") + ")");
-    stack = Stack.start(config.home(), work, config.port(), List.of(), out);
+    stack = Stack.start(config.home(), work, config.port(), List.of(), List.of(), out);
     String base = stack.baseUrl();
     out.println("relstream demo: listening on " + base
         + " (/events, /recommend/{user}, /similar/{item}, /health, /ready, /metrics)");

@@ -35,8 +35,9 @@ final class Stack implements AutoCloseable {
     this.children = children;
   }
 
-  /** Options passed to the training job, e.g. its checkpoint interval and batch size. */
-  static Stack start(Path home, Path work, int port, List<String> trainArgs, PrintStream out)
+  /** Starts everything; {@code ingestArgs} and {@code trainArgs} are extra options for those children. */
+  static Stack start(Path home, Path work, int port, List<String> ingestArgs, List<String> trainArgs,
+      PrintStream out)
       throws IOException, InterruptedException {
     List<ChildProcess> children = Collections.synchronizedList(new ArrayList<>());
     Stack[] started = new Stack[1];
@@ -49,9 +50,10 @@ final class Stack implements AutoCloseable {
       out.println("  kafka        KRaft broker on " + bootstrap[0]);
       int ingestPort = EmbeddedBroker.freePort();
       int servingPort = EmbeddedBroker.freePort();
-      ChildProcess ingest = child(children, home, "ingest", "512m", "io.relstream.ingest.IngestMain",
-          List.of("--bootstrap", bootstrap[0], "--port", String.valueOf(ingestPort),
-              "--state-dir", work.resolve("ingest").toString()), logs);
+      List<String> ingestOpts = new ArrayList<>(List.of("--bootstrap", bootstrap[0], "--port",
+          String.valueOf(ingestPort), "--state-dir", work.resolve("ingest").toString()));
+      ingestOpts.addAll(ingestArgs);
+      ChildProcess ingest = child(children, home, "ingest", "512m", "io.relstream.ingest.IngestMain", ingestOpts, logs);
       List<String> train = new ArrayList<>(List.of("--bootstrap", bootstrap[0],
           "--checkpoint-dir", work.resolve("checkpoints").toString()));
       train.addAll(trainArgs);

@@ -1,0 +1,221 @@
+package io.relstream.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.relstream.schemas.Codecs;
+import io.relstream.schemas.Topics;
+import io.relstream.schemas.avro.ModelUpdate;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * {@code relstream bench pipeline}: starts the embedded stack on a fresh work directory and, for a
+ * fixed time, posts synthetic impressions and clicks over HTTP as fast as the collector takes them.
+ * It reports
+ * <ul>
+ *   <li>the HTTP ingest rate (events the collector acknowledged per second);
+ *   <li>the end-to-end rate: events whose timestamp the published model has reached
+ *       ({@code ModelUpdate.timestamp}, read committed from {@code model-updates}) per second of the
+ *       run;
+ *   <li>freshness: for probe users that did not exist before, the time from posting their first
+ *       click until {@code /recommend} answers with {@code "fallback": false}, i.e. until the model
+ *       version that includes the click is served; p50 and p99.
+ * </ul>
+ */
+public final class BenchPipeline {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int USERS = 20_000;
+  private static final int ITEMS = 1_000;
+  private static final int PER_POST = 1_000;
+
+  private BenchPipeline() {}
+
+  public static void main(String[] args) throws Exception {
+    int seconds = 60;
+    long checkpointMs = 2_000;
+    int senders = 2;
+    for (int k = 0; k < args.length; k++) {
+      switch (args[k]) {
+        case "--seconds" -> seconds = Integer.parseInt(args[++k]);
+        case "--checkpoint-interval-ms" -> checkpointMs = Long.parseLong(args[++k]);
+        case "--senders" -> senders = Integer.parseInt(args[++k]);
+        default -> {
+          System.err.println("relstream bench pipeline: error: unknown option " + args[k]
+              + " (options: --seconds N --checkpoint-interval-ms N --senders N)");
+          System.exit(2);
+        }
+      }
+    }
+    Path home = Path.of(System.getProperty("relstream.home", ".")).toAbsolutePath().normalize();
+    Path work = Files.createTempDirectory("relstream-bench-");
+    System.out.printf(Locale.ROOT, "bench pipeline: %d s of load, %d sender threads, checkpoint interval %d ms, "
+        + "%d cores; work dir %s%n", seconds, senders, checkpointMs, Runtime.getRuntime().availableProcessors(), work);
+    try (Stack stack = Stack.start(home, work, 0, List.of("--join-window-ms", "1000"),
+        List.of("--checkpoint-interval-ms", String.valueOf(checkpointMs)), System.out)) {
+      run(stack, seconds, senders, checkpointMs);
+    }
+  }
+
+  static void run(Stack stack, int seconds, int senders, long checkpointMs) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    String base = stack.baseUrl();
+    AtomicBoolean go = new AtomicBoolean(true);
+    AtomicLong accepted = new AtomicLong();
+    // (send time -> cumulative events) samples, to count how many events the model has reached
+    ConcurrentLinkedQueue<long[]> sent = new ConcurrentLinkedQueue<>();
+    AtomicLong modelTimestamp = new AtomicLong(Long.MIN_VALUE);
+    AtomicLong modelVersion = new AtomicLong(-1);
+    Thread watcher = new Thread(() -> watchModel(stack.bootstrap, go, modelTimestamp, modelVersion), "model-watch");
+    watcher.setDaemon(true);
+    watcher.start();
+
+    List<Thread> threads = new ArrayList<>();
+    long start = System.currentTimeMillis();
+    long end = start + seconds * 1000L;
+    for (int s = 0; s < senders; s++) {
+      final int id = s;
+      Thread t = new Thread(() -> send(http, base, id, end, accepted, sent), "sender-" + s);
+      t.start();
+      threads.add(t);
+    }
+    List<Long> freshness = new ArrayList<>();
+    int probes = 0;
+    while (System.currentTimeMillis() < end - 5_000) {
+      long f = probe(http, base, "probe-" + probes++, end + 60_000);
+      if (f >= 0) freshness.add(f);
+      System.err.printf(Locale.ROOT, "\r%3.0f%% accepted %d events, model version %d, %d probes  ",
+          100.0 * (System.currentTimeMillis() - start) / (end - start), accepted.get(), modelVersion.get(), probes);
+    }
+    for (Thread t : threads) t.join();
+    long loadEnd = System.currentTimeMillis();
+    long reachedAtEnd = countReached(sent, modelTimestamp.get());
+    // let the pipeline drain for up to 60 s to report the lag
+    long drainDeadline = System.currentTimeMillis() + 60_000;
+    while (countReached(sent, modelTimestamp.get()) < accepted.get() && System.currentTimeMillis() < drainDeadline) {
+      Thread.sleep(200);
+    }
+    long drained = System.currentTimeMillis() - loadEnd;
+    go.set(false);
+    System.err.println();
+    double window = (loadEnd - start) / 1000.0;
+    long[] f = freshness.stream().mapToLong(Long::longValue).sorted().toArray();
+    System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "HTTP ingest (events/s)", accepted.get() / window);
+    System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "end to end, in the model by load end (events/s)",
+        reachedAtEnd / window);
+    System.out.printf(Locale.ROOT, "%-40s %12d ms%n", "drain after load (all events in the model)", drained);
+    System.out.printf(Locale.ROOT, "%-40s %12s%n", "freshness p50 / p99 (" + f.length + " probes)",
+        f.length == 0 ? "-" : pct(f, 0.50) + " / " + pct(f, 0.99) + " ms");
+    System.out.printf(Locale.ROOT, "%-40s %12d ms%n", "checkpoint interval", checkpointMs);
+    System.out.printf(Locale.ROOT, "%-40s %12d%n", "model versions published", modelVersion.get());
+  }
+
+  private static String pct(long[] sorted, double q) {
+    return String.valueOf(sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)]);
+  }
+
+  private static long countReached(ConcurrentLinkedQueue<long[]> sent, long modelTs) {
+    long n = 0;
+    for (long[] s : sent) {
+      if (s[0] <= modelTs) n = Math.max(n, s[1]);
+    }
+    return n;
+  }
+
+  private static void send(HttpClient http, String base, int id, long end, AtomicLong accepted,
+      ConcurrentLinkedQueue<long[]> sent) {
+    SplittableRandom rng = new SplittableRandom(id);
+    long seq = 0;
+    while (System.currentTimeMillis() < end) {
+      StringBuilder body = new StringBuilder();
+      long now = System.currentTimeMillis();
+      int n = 0;
+      while (n < PER_POST) {
+        int u = rng.nextInt(USERS);
+        int i = (int) Math.min(ITEMS - 1, Math.floor(Math.pow(rng.nextDouble(), 2.5) * ITEMS));
+        String e = "s" + id + "-" + seq++;
+        body.append(DatasetEvents.impression(e + "i", "u" + u, "i" + i, now, e, 1 + rng.nextInt(3), null)).append('\n');
+        n++;
+        if ((u + i) % 7 == 0) {
+          body.append(DatasetEvents.click(e + "c", "u" + u, "i" + i, now, e)).append('\n');
+          n++;
+        }
+      }
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
+            .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 202) {
+          long total = accepted.addAndGet(JSON.readTree(r.body()).path("accepted").asLong());
+          sent.add(new long[] {now, total});
+        }
+      } catch (IOException e) {
+        // counted as not accepted
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Posts a first click for a new user and waits until /recommend serves a model row for it. */
+  private static long probe(HttpClient http, String base, String user, long deadline) throws Exception {
+    long now = System.currentTimeMillis();
+    String body = DatasetEvents.impression(user + "-i", user, "i1", now, user, 1, null) + "\n"
+        + DatasetEvents.click(user + "-c", user, "i1", now, user) + "\n";
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 202) return -1;
+    while (System.currentTimeMillis() < deadline) {
+      HttpResponse<String> q = http.send(HttpRequest.newBuilder(URI.create(base + "/recommend/" + user + "?k=1"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      if (q.statusCode() == 200) {
+        JsonNode a = JSON.readTree(q.body());
+        if (!a.path("fallback").asBoolean(true)) {
+          return (System.nanoTime() - t0) / 1_000_000;
+        }
+      }
+      Thread.sleep(25);
+    }
+    return -1;
+  }
+
+  private static void watchModel(String bootstrap, AtomicBoolean go, AtomicLong modelTs, AtomicLong version) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(Topics.MODEL_UPDATES).stream()
+          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      while (go.get()) {
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          ModelUpdate u = Codecs.MODEL_UPDATE.decode(r.value());
+          modelTs.accumulateAndGet(u.getTimestamp(), Math::max);
+          version.accumulateAndGet(u.getModelVersion(), Math::max);
+        }
+      }
+    }
+  }
+}
