@@ -27,7 +27,7 @@ public record OnlineConfig(
     LocalLoss loss,
     float clip,
     float negativeWeight,
-    long seed) {
+    long seed) implements java.io.Serializable {
 
   public OnlineConfig {
     if (dim <= 0) throw new IllegalArgumentException("dim must be positive, got " + dim);
