@@ -127,8 +127,7 @@ class TrainingJobIT {
     for (ModelUpdate u : latest.values()) {
       if (u.getKind() == EntityKind.ITEM) {
         items++;
-        // no decay: the published decayed click count of an item's newest row is at most the total and,
-        // for the newest row of every item, equals the clicks up to the batch that published it
+        // no decay: an item row's click count is the item's clicks up to its batch, so at most the total
         assertTrue(u.getClicks() <= clicks.getOrDefault(u.getId(), 0L), u.getId());
         assertTrue(u.getPropensity() >= 0 && u.getPropensity() <= 1, "theta in [0, 1]");
       }
@@ -162,8 +161,6 @@ class TrainingJobIT {
       assertTrue(before == null || before < u.getModelVersion(), key + " went from " + before + " to "
           + u.getModelVersion());
     }
-    // the final click count of each item is exact: the last batch touching it saw all its clicks only
-    // if it came last, so compare the sum over the newest rows with a direct count of the whole stream
     double precision = Scenario.groupPrecision(Scenario.latest(rows), events);
     assertTrue(precision >= 0.8, "top-3 from the user's group: " + precision);
   }
