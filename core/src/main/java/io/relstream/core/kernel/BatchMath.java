@@ -10,6 +10,17 @@ import io.relstream.core.model.Adam;
  * {@link #gradients} accumulates the data-term gradient of a batch, {@link #adamStep} applies it
  * together with the dense L2 term to every row and clears it, {@link #syncToModel} copies the tables
  * back to the model's arrays. Not thread-safe.
+ *
+ * <p><b>Sparse (lazy) Adam</b> for streaming: {@link #gradients} also records the set T of rows (users
+ * and items, separately) that occur in the batches accumulated since the last step, and
+ * {@link #sparseAdamStep} applies the Adam update of {@link Adam} (data gradient + &lambda; w) to the rows
+ * in T only; rows outside T keep their values and moments. The step counter t is global (one per call of
+ * either step), so the bias correction lr_t uses the number of steps taken, not the number of times a row
+ * was touched (TensorFlow's LazyAdam). When every row is in T a sparse step equals a dense one.
+ *
+ * <p><b>State</b>: {@link #copyMoments}, {@link #step()} and {@link #loadState} move the optimizer state
+ * in and out, so a caller can grow the tables (bind a new instance to a larger model and load the old
+ * moments) or checkpoint and restore them.
  */
 public interface BatchMath extends AutoCloseable {
 
@@ -25,6 +36,33 @@ public interface BatchMath extends AutoCloseable {
    * row. Clears the accumulated gradient. The step counter t starts at 1 and advances by one per call.
    */
   void adamStep(Adam adam);
+
+  /**
+   * One lazy Adam step over the rows touched by {@link #gradients} since the last step (see the class
+   * comment): for each touched row r and each coordinate, with t the global step counter advanced by one,
+   * <pre>
+   *   g = grad + &lambda; w,  m = &beta;1 m + (1 - &beta;1) g,  v = &beta;2 v + (1 - &beta;2) g&sup2;,
+   *   w -= lr_t m / (sqrt(v) + &epsilon;)
+   * </pre>
+   * Clears the gradient and the touched set. Untouched rows (values, moments) are left exactly as they were.
+   */
+  void sparseAdamStep(Adam adam);
+
+  /** Number of optimizer steps taken (dense plus sparse, plus the count given to {@link #loadState}). */
+  int step();
+
+  /**
+   * Copies the first and second Adam moments of both tables into the given arrays (each at least as long
+   * as the table).
+   */
+  void copyMoments(float[] userM, float[] userV, float[] itemM, float[] itemV);
+
+  /**
+   * Replaces the whole optimizer state: the tables become the bound model's current arrays, the moments
+   * the given arrays (lengths equal to the tables), the step counter {@code step}; the gradient and the
+   * touched set are cleared.
+   */
+  void loadState(float[] userM, float[] userV, float[] itemM, float[] itemV, int step);
 
   /** Scores of each given user against all items, row-major: out[k * numItems + i] = p_{users[k]} . q_i. */
   void scores(int[] users, float[] out);

@@ -18,6 +18,8 @@ public final class ScalarBatchMath implements BatchMath {
   private final float[] userV;
   private final float[] itemM;
   private final float[] itemV;
+  private final Touched touchedUsers;
+  private final Touched touchedItems;
   private int step;
 
   public ScalarBatchMath(FactorModel model) {
@@ -29,6 +31,8 @@ public final class ScalarBatchMath implements BatchMath {
     userV = new float[model.userFactors.length];
     itemM = new float[model.itemFactors.length];
     itemV = new float[model.itemFactors.length];
+    touchedUsers = new Touched(model.numUsers);
+    touchedItems = new Touched(model.numItems);
   }
 
   @Override
@@ -53,6 +57,8 @@ public final class ScalarBatchMath implements BatchMath {
       for (int d = 0; d < dim; d++) {
         s += p[pu + d] * q[qi + d];
       }
+      touchedUsers.add(batch.users[k]);
+      touchedItems.add(batch.items[k]);
       float label = batch.labels[k];
       float theta = batch.theta[k];
       float wPos = ClippedIps.positiveWeight(label, theta, objective.clip());
@@ -77,6 +83,108 @@ public final class ScalarBatchMath implements BatchMath {
     float lrT = adam.stepSize(step);
     adamTable(model.userFactors, userGrad, userM, userV, adam, lrT);
     adamTable(model.itemFactors, itemGrad, itemM, itemV, adam, lrT);
+    touchedUsers.clear();
+    touchedItems.clear();
+  }
+
+  @Override
+  public void sparseAdamStep(Adam adam) {
+    step++;
+    float lrT = adam.stepSize(step);
+    adamRows(model.userFactors, userGrad, userM, userV, touchedUsers, dim, adam, lrT);
+    adamRows(model.itemFactors, itemGrad, itemM, itemV, touchedItems, dim, adam, lrT);
+  }
+
+  /** Adam on the rows in {@code rows} only, then clears them from the set. */
+  private static void adamRows(float[] w, float[] grad, float[] m, float[] v, Touched rows, int dim,
+      Adam adam, float lrT) {
+    for (int r = 0; r < rows.size; r++) {
+      int base = rows.rows[r] * dim;
+      for (int d = 0; d < dim; d++) {
+        adamElement(w, grad, m, v, base + d, adam, lrT);
+      }
+    }
+    rows.clear();
+  }
+
+  private static void adamElement(float[] w, float[] grad, float[] m, float[] v, int k, Adam adam,
+      float lrT) {
+    float b1 = adam.beta1();
+    float b2 = adam.beta2();
+    float g = grad[k] + adam.l2() * w[k];
+    float mk = b1 * m[k] + (1 - b1) * g;
+    float vk = b2 * v[k] + (1 - b2) * g * g;
+    m[k] = mk;
+    v[k] = vk;
+    w[k] -= lrT * mk / ((float) Math.sqrt(vk) + adam.epsilon());
+    grad[k] = 0f;
+  }
+
+  @Override
+  public int step() {
+    return step;
+  }
+
+  @Override
+  public void copyMoments(float[] userMoment1, float[] userMoment2, float[] itemMoment1,
+      float[] itemMoment2) {
+    System.arraycopy(userM, 0, userMoment1, 0, userM.length);
+    System.arraycopy(userV, 0, userMoment2, 0, userV.length);
+    System.arraycopy(itemM, 0, itemMoment1, 0, itemM.length);
+    System.arraycopy(itemV, 0, itemMoment2, 0, itemV.length);
+  }
+
+  @Override
+  public void loadState(float[] userMoment1, float[] userMoment2, float[] itemMoment1,
+      float[] itemMoment2, int step) {
+    checkLength("user moment", userMoment1, userM.length);
+    checkLength("user moment", userMoment2, userV.length);
+    checkLength("item moment", itemMoment1, itemM.length);
+    checkLength("item moment", itemMoment2, itemV.length);
+    if (step < 0) {
+      throw new IllegalArgumentException("step must be >= 0, got " + step);
+    }
+    System.arraycopy(userMoment1, 0, userM, 0, userM.length);
+    System.arraycopy(userMoment2, 0, userV, 0, userV.length);
+    System.arraycopy(itemMoment1, 0, itemM, 0, itemM.length);
+    System.arraycopy(itemMoment2, 0, itemV, 0, itemV.length);
+    java.util.Arrays.fill(userGrad, 0f);
+    java.util.Arrays.fill(itemGrad, 0f);
+    touchedUsers.clear();
+    touchedItems.clear();
+    this.step = step;
+  }
+
+  static void checkLength(String what, float[] a, int length) {
+    if (a.length != length) {
+      throw new IllegalArgumentException(what + " has " + a.length + " floats, the table " + length);
+    }
+  }
+
+  /** A set of row indices in first-touch order, with O(1) add and clear proportional to its size. */
+  static final class Touched {
+    final int[] rows;
+    private final boolean[] mark;
+    int size;
+
+    Touched(int capacity) {
+      rows = new int[capacity];
+      mark = new boolean[capacity];
+    }
+
+    void add(int row) {
+      if (!mark[row]) {
+        mark[row] = true;
+        rows[size++] = row;
+      }
+    }
+
+    void clear() {
+      for (int r = 0; r < size; r++) {
+        mark[rows[r]] = false;
+      }
+      size = 0;
+    }
   }
 
   private static void adamTable(float[] w, float[] grad, float[] m, float[] v, Adam adam, float lrT) {

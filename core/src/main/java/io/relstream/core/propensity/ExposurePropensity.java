@@ -30,8 +30,13 @@ public final class ExposurePropensity {
   /** Half-life value meaning "no decay". */
   public static final long NO_DECAY = 0L;
 
+  /** First four bytes of a {@link #snapshot()}: "RSPE". */
+  public static final int SNAPSHOT_MAGIC = 0x52535045;
+  /** Format version of {@link #snapshot()}. */
+  public static final int SNAPSHOT_VERSION = 1;
+
   private final ScaledClock clock;
-  private final PairTable pairs = new PairTable();
+  private PairTable pairs = new PairTable();
   /** E_i, scaled. */
   private double[] exposed = new double[16];
   private int numItems;
@@ -273,5 +278,85 @@ public final class ExposurePropensity {
       return 0f;
     }
     return (float) Math.min(exposed / active, 1.0);
+  }
+
+  /**
+   * The whole state as bytes: magic {@link #SNAPSHOT_MAGIC}, version, the clock, E_i of the known items,
+   * the users' latest weights and times, A, the counters and the pair table (with each pair's latest
+   * time, weight and logged propensity). {@link #restore} of these bytes continues bit for bit as this
+   * instance would.
+   */
+  public byte[] snapshot() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(
+        64 + 8 * numItems + 17 * numUsers + 28 * pairs.size());
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      out.writeInt(SNAPSHOT_MAGIC);
+      out.writeInt(SNAPSHOT_VERSION);
+      clock.write(out);
+      out.writeInt(numItems);
+      for (int i = 0; i < numItems; i++) {
+        out.writeDouble(exposed[i]);
+      }
+      out.writeInt(numUsers);
+      for (int u = 0; u < numUsers; u++) {
+        out.writeBoolean(seen[u]);
+        out.writeDouble(userWeight[u]);
+        out.writeLong(userTime[u]);
+      }
+      out.writeInt(activeUsers);
+      out.writeDouble(active);
+      out.writeLong(impressions);
+      pairs.write(out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Rebuilds an estimator from {@link #snapshot()} bytes.
+   *
+   * @throws IllegalArgumentException when the bytes are not such a snapshot (magic, version, truncated)
+   */
+  public static ExposurePropensity restore(byte[] snapshot) {
+    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(snapshot))) {
+      int magic = in.readInt();
+      int version = in.readInt();
+      if (magic != SNAPSHOT_MAGIC || version != SNAPSHOT_VERSION) {
+        throw new IllegalArgumentException(String.format(
+            "not an exposure propensity snapshot (magic %08x, version %d)", magic, version));
+      }
+      ScaledClock clock = ScaledClock.read(in);
+      ExposurePropensity p = new ExposurePropensity(clock.halfLifeMillis());
+      p.clock.restoreFrom(clock);
+      int items = in.readInt();
+      if (items < 0) {
+        throw new IllegalArgumentException("bad item count " + items);
+      }
+      p.ensureItems(items);
+      for (int i = 0; i < items; i++) {
+        p.exposed[i] = in.readDouble();
+      }
+      int users = in.readInt();
+      if (users < 0) {
+        throw new IllegalArgumentException("bad user count " + users);
+      }
+      p.ensureUsers(users);
+      for (int u = 0; u < users; u++) {
+        p.seen[u] = in.readBoolean();
+        p.userWeight[u] = in.readDouble();
+        p.userTime[u] = in.readLong();
+      }
+      p.activeUsers = in.readInt();
+      p.active = in.readDouble();
+      p.impressions = in.readLong();
+      p.pairs = PairTable.read(in);
+      if (in.read() != -1) {
+        throw new IllegalArgumentException("trailing bytes after an exposure propensity snapshot");
+      }
+      return p;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("truncated exposure propensity snapshot: " + e, e);
+    }
   }
 }

@@ -115,4 +115,42 @@ final class PairTable {
     h *= 0xBF58476D1CE4E5B9L;
     return (int) (h ^ (h >>> 32));
   }
+
+  /** Writes the occupied slots in slot order (capacity first, so a read rebuilds the same layout). */
+  void write(java.io.DataOutput out) throws java.io.IOException {
+    out.writeInt(keys.length);
+    out.writeInt(size);
+    for (int s = 0; s < keys.length; s++) {
+      if (keys[s] != EMPTY) {
+        out.writeInt(s);
+        out.writeLong(keys[s]);
+        out.writeLong(times[s]);
+        out.writeDouble(weights[s]);
+        out.writeFloat(logged[s]);
+      }
+    }
+  }
+
+  /** Reads what {@link #write} wrote. */
+  static PairTable read(java.io.DataInput in) throws java.io.IOException {
+    int capacity = in.readInt();
+    int size = in.readInt();
+    if (capacity < 64 || Integer.bitCount(capacity) != 1 || size < 0 || 2 * (long) size > capacity) {
+      throw new java.io.IOException("bad pair table shape " + capacity + " / " + size);
+    }
+    PairTable t = new PairTable();
+    t.allocate(capacity);
+    for (int k = 0; k < size; k++) {
+      int s = in.readInt();
+      if (s < 0 || s >= capacity || t.keys[s] != EMPTY) {
+        throw new java.io.IOException("bad pair table slot " + s);
+      }
+      t.keys[s] = in.readLong();
+      t.times[s] = in.readLong();
+      t.weights[s] = in.readDouble();
+      t.logged[s] = in.readFloat();
+    }
+    t.size = size;
+    return t;
+  }
 }

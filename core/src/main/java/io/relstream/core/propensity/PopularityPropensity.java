@@ -26,6 +26,11 @@ public final class PopularityPropensity {
   /** Half-life value meaning "no decay": every click counts 1 forever. */
   public static final long NO_DECAY = 0L;
 
+  /** First four bytes of a {@link #snapshot()}: "RSPP". */
+  public static final int SNAPSHOT_MAGIC = 0x52535050;
+  /** Format version of {@link #snapshot()}. */
+  public static final int SNAPSHOT_VERSION = 1;
+
   private final double eta;
   private final ScaledClock clock;
   /** Scaled count of item i: sum over its clicks of 2^((t_k - t_ref)/h); exact integers without decay. */
@@ -214,5 +219,65 @@ public final class PopularityPropensity {
       throw new IllegalArgumentException("eta must be finite and >= 0, got " + eta);
     }
     return eta;
+  }
+
+  /**
+   * The whole state as bytes: magic {@link #SNAPSHOT_MAGIC}, version, &eta;, the clock (h, t_ref), the
+   * scaled counts of the known items, the maximum and the click count. {@link #restore} of these bytes
+   * continues exactly (bit for bit) as this instance would.
+   */
+  public byte[] snapshot() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 + 8 * numItems);
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      out.writeInt(SNAPSHOT_MAGIC);
+      out.writeInt(SNAPSHOT_VERSION);
+      out.writeDouble(eta);
+      clock.write(out);
+      out.writeInt(numItems);
+      for (int i = 0; i < numItems; i++) {
+        out.writeDouble(counts[i]);
+      }
+      out.writeDouble(max);
+      out.writeLong(clicks);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Rebuilds an estimator from {@link #snapshot()} bytes.
+   *
+   * @throws IllegalArgumentException when the bytes are not such a snapshot (magic, version, truncated)
+   */
+  public static PopularityPropensity restore(byte[] snapshot) {
+    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(snapshot))) {
+      int magic = in.readInt();
+      int version = in.readInt();
+      if (magic != SNAPSHOT_MAGIC || version != SNAPSHOT_VERSION) {
+        throw new IllegalArgumentException(String.format(
+            "not a popularity propensity snapshot (magic %08x, version %d)", magic, version));
+      }
+      double eta = in.readDouble();
+      ScaledClock clock = ScaledClock.read(in);
+      PopularityPropensity p = new PopularityPropensity(eta, clock.halfLifeMillis());
+      p.clock.restoreFrom(clock);
+      int n = in.readInt();
+      if (n < 0) {
+        throw new IllegalArgumentException("bad item count " + n);
+      }
+      p.ensureItems(n);
+      for (int i = 0; i < n; i++) {
+        p.counts[i] = in.readDouble();
+      }
+      p.max = in.readDouble();
+      p.clicks = in.readLong();
+      if (in.read() != -1) {
+        throw new IllegalArgumentException("trailing bytes after a popularity propensity snapshot");
+      }
+      return p;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("truncated popularity propensity snapshot: " + e, e);
+    }
   }
 }

@@ -88,4 +88,32 @@ final class ScaledClock {
   static double rescale(double x, long k) {
     return Math.scalb(x, (int) -Math.min(k, 4096));
   }
+
+  /** Takes t_ref (and whether it is fixed) from {@code other}, which must have the same h. */
+  void restoreFrom(ScaledClock other) {
+    if (other.halfLifeMillis != halfLifeMillis) {
+      throw new IllegalArgumentException("half-lives differ");
+    }
+    started = other.started;
+    refMillis = other.refMillis;
+  }
+
+  /** Writes h, whether the reference time is fixed, and t_ref. */
+  void write(java.io.DataOutput out) throws java.io.IOException {
+    out.writeLong(halfLifeMillis);
+    out.writeBoolean(started);
+    out.writeLong(refMillis);
+  }
+
+  /** Reads what {@link #write} wrote. */
+  static ScaledClock read(java.io.DataInput in) throws java.io.IOException {
+    long h = in.readLong();
+    if (h < 0) {
+      throw new java.io.IOException("bad half-life " + h);
+    }
+    ScaledClock c = new ScaledClock(h);
+    c.started = in.readBoolean();
+    c.refMillis = in.readLong();
+    return c;
+  }
 }

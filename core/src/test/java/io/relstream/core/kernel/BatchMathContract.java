@@ -325,4 +325,150 @@ abstract class BatchMathContract {
       PARITY.arrays("scores of user 5", java.util.Arrays.copyOf(big, 17), one);
     }
   }
+
+  /** A batch over a subset of rows only: users [0, users) x items [0, items) of a larger model. */
+  @ParameterizedTest
+  @EnumSource(LocalLoss.class)
+  void sparseAdamStepsMatchAndLeaveUntouchedRows(LocalLoss loss) {
+    SplittableRandom rng = new SplittableRandom(17);
+    FactorModel model = FactorModel.xavier(40, 30, 8, 11);
+    FactorModel a = model.copy();
+    FactorModel b = model.copy();
+    DoubleOracle oracle = new DoubleOracle(model);
+    Adam adam = Adam.defaults(0.02f, 1e-3f);
+    Objective obj = objective(loss, 0.05f, 1f);
+    try (BatchMath subject = create(a, SMALL); BatchMath ref = new ScalarBatchMath(b)) {
+      for (int step = 0; step < 7; step++) {
+        // the touched region moves: rows [0, 10 + 4 step) of users, [0, 8 + 3 step) of items
+        int users = 10 + 4 * step;
+        int items = 8 + 3 * step;
+        Batch batch = randomBatch(rng, 60, users, items, 0.4, 0.01f);
+        double ls = subject.gradients(batch, obj);
+        checkRan(subject);
+        double lr = ref.gradients(batch, obj);
+        oracle.gradients(batch, obj);
+        PARITY.scalar("loss, sparse step " + step, ls, lr);
+        subject.sparseAdamStep(adam);
+        checkRan(subject);
+        ref.sparseAdamStep(adam);
+        oracle.sparseAdamStep(adam);
+      }
+      assertEquals(7, subject.step(), "one global step per call");
+      assertEquals(7, ref.step());
+      subject.syncToModel();
+      ORACLE.arrays("reference P vs oracle (sparse)", b.userFactors, oracle.p);
+      ORACLE.arrays("reference Q vs oracle (sparse)", b.itemFactors, oracle.q);
+      PARITY.arrays("P after sparse Adam", a.userFactors, b.userFactors);
+      PARITY.arrays("Q after sparse Adam", a.itemFactors, b.itemFactors);
+      // rows never in a batch (users >= 34, items >= 26) are bit-for-bit the initial values
+      for (int k = 34 * 8; k < model.userFactors.length; k++) {
+        assertEquals(model.userFactors[k], a.userFactors[k], "untouched user entry " + k);
+      }
+      for (int k = 26 * 8; k < model.itemFactors.length; k++) {
+        assertEquals(model.itemFactors[k], a.itemFactors[k], "untouched item entry " + k);
+      }
+      float[] um = new float[a.userFactors.length];
+      float[] uv = new float[a.userFactors.length];
+      float[] im = new float[a.itemFactors.length];
+      float[] iv = new float[a.itemFactors.length];
+      subject.copyMoments(um, uv, im, iv);
+      assertEquals(0.0, maxAbs(java.util.Arrays.copyOfRange(uv, 34 * 8, uv.length)), "untouched moments");
+      assertTrue(maxAbs(uv) > 0, "touched rows have a second moment");
+      float[] rm = new float[um.length];
+      float[] rv = new float[uv.length];
+      float[] rim = new float[im.length];
+      float[] riv = new float[iv.length];
+      ref.copyMoments(rm, rv, rim, riv);
+      PARITY.arrays("user first moment", um, rm);
+      PARITY.arrays("item second moment", iv, riv);
+    }
+  }
+
+  @Test
+  void sparseStepOverEveryRowEqualsDenseStep() {
+    FactorModel model = FactorModel.xavier(4, 3, 4, 12);
+    FactorModel a = model.copy();
+    FactorModel b = model.copy();
+    Batch batch = new Batch(12);
+    for (int u = 0; u < 4; u++) {
+      for (int i = 0; i < 3; i++) {
+        batch.add(u, i, (u + i) % 2, 0.3f);
+      }
+    }
+    Adam adam = Adam.defaults(0.05f, 1e-2f);
+    try (BatchMath sparse = create(a, Limits.defaults()); BatchMath dense = create(b, Limits.defaults())) {
+      for (int step = 0; step < 3; step++) {
+        sparse.gradients(batch, objective(LocalLoss.LOG, 0.1f, 1f));
+        dense.gradients(batch, objective(LocalLoss.LOG, 0.1f, 1f));
+        sparse.sparseAdamStep(adam);
+        checkRan(sparse);
+        dense.adamStep(adam);
+        checkRan(dense);
+      }
+      sparse.syncToModel();
+      dense.syncToModel();
+      assertArrayEquals(b.userFactors, a.userFactors, "all rows touched: sparse == dense (P)");
+      assertArrayEquals(b.itemFactors, a.itemFactors, "all rows touched: sparse == dense (Q)");
+    }
+  }
+
+  /**
+   * Moves the state (tables, moments, step) into an instance bound to a larger model, as a growing
+   * trainer does, and checks that the continued run equals an uninterrupted one on the old rows.
+   */
+  @ParameterizedTest
+  @EnumSource(LocalLoss.class)
+  void loadStateIntoLargerModelContinuesTheRun(LocalLoss loss) {
+    SplittableRandom rng = new SplittableRandom(18);
+    FactorModel model = FactorModel.xavier(12, 9, 4, 13);
+    FactorModel a = model.copy();
+    FactorModel b = model.copy();
+    Adam adam = Adam.defaults(0.02f, 1e-3f);
+    Objective obj = objective(loss, 0.05f, 1f);
+    Batch[] batches = new Batch[6];
+    for (int j = 0; j < batches.length; j++) {
+      batches[j] = randomBatch(rng, 40, 12, 9, 0.4, 0.05f);
+    }
+    try (BatchMath ref = new ScalarBatchMath(b)) {
+      for (Batch batch : batches) {
+        ref.gradients(batch, obj);
+        ref.sparseAdamStep(adam);
+      }
+      FactorModel grown;
+      try (BatchMath first = create(a, Limits.defaults())) {
+        for (int j = 0; j < 3; j++) {
+          first.gradients(batches[j], obj);
+          first.sparseAdamStep(adam);
+        }
+        first.syncToModel();
+        grown = new FactorModel(20, 15, 4);
+        System.arraycopy(a.userFactors, 0, grown.userFactors, 0, a.userFactors.length);
+        System.arraycopy(a.itemFactors, 0, grown.itemFactors, 0, a.itemFactors.length);
+        float[] um = new float[grown.userFactors.length];
+        float[] uv = new float[grown.userFactors.length];
+        float[] im = new float[grown.itemFactors.length];
+        float[] iv = new float[grown.itemFactors.length];
+        first.copyMoments(um, uv, im, iv);
+        int step = first.step();
+        assertEquals(3, step);
+        try (BatchMath second = create(grown, Limits.defaults())) {
+          second.loadState(um, uv, im, iv, step);
+          for (int j = 3; j < batches.length; j++) {
+            second.gradients(batches[j], obj);
+            second.sparseAdamStep(adam);
+            checkRan(second);
+          }
+          assertEquals(6, second.step());
+          second.syncToModel();
+        }
+      }
+      PARITY.arrays("P after growing", java.util.Arrays.copyOf(grown.userFactors, b.userFactors.length),
+          b.userFactors);
+      PARITY.arrays("Q after growing", java.util.Arrays.copyOf(grown.itemFactors, b.itemFactors.length),
+          b.itemFactors);
+      for (int k = b.userFactors.length; k < grown.userFactors.length; k++) {
+        assertEquals(0f, grown.userFactors[k], "new rows untouched");
+      }
+    }
+  }
 }

@@ -22,6 +22,9 @@ final class DoubleOracle {
   private final double[] mq;
   private final double[] vq;
   private int step;
+  /** Rows that occurred in a batch since the last step (sparse Adam). */
+  private final java.util.LinkedHashSet<Integer> touchedUsers = new java.util.LinkedHashSet<>();
+  private final java.util.LinkedHashSet<Integer> touchedItems = new java.util.LinkedHashSet<>();
 
   DoubleOracle(FactorModel model) {
     dim = model.dim;
@@ -67,6 +70,8 @@ final class DoubleOracle {
     for (int k = 0; k < n; k++) {
       int u = batch.users[k];
       int i = batch.items[k];
+      touchedUsers.add(u);
+      touchedItems.add(i);
       double s = score(u, i);
       double y = batch.labels[k];
       double w = y > 0 ? y / Math.max(Math.max(batch.theta[k], objective.clip()), 1e-6) : 0;
@@ -88,6 +93,36 @@ final class DoubleOracle {
         / (1 - Math.pow(adam.beta1(), step));
     adam(p, gp, mp, vp, adam, lrT);
     adam(q, gq, mq, vq, adam, lrT);
+    touchedUsers.clear();
+    touchedItems.clear();
+  }
+
+  /** Lazy Adam: the update of {@link #adamStep} on touched rows only, global step counter. */
+  void sparseAdamStep(Adam adam) {
+    step++;
+    double lrT = adam.learningRate() * Math.sqrt(1 - Math.pow(adam.beta2(), step))
+        / (1 - Math.pow(adam.beta1(), step));
+    for (int u : touchedUsers) {
+      for (int d = 0; d < dim; d++) {
+        adamAt(p, gp, mp, vp, u * dim + d, adam, lrT);
+      }
+    }
+    for (int i : touchedItems) {
+      for (int d = 0; d < dim; d++) {
+        adamAt(q, gq, mq, vq, i * dim + d, adam, lrT);
+      }
+    }
+    touchedUsers.clear();
+    touchedItems.clear();
+  }
+
+  private static void adamAt(double[] w, double[] g, double[] m, double[] v, int k, Adam adam,
+      double lrT) {
+    double gk = g[k] + adam.l2() * w[k];
+    m[k] = adam.beta1() * m[k] + (1 - adam.beta1()) * gk;
+    v[k] = adam.beta2() * v[k] + (1 - adam.beta2()) * gk * gk;
+    w[k] -= lrT * m[k] / (Math.sqrt(v[k]) + adam.epsilon());
+    g[k] = 0;
   }
 
   private static void adam(double[] w, double[] g, double[] m, double[] v, Adam adam, double lrT) {

@@ -34,6 +34,11 @@ import java.util.LinkedHashSet;
  * order, which is the order the scalar reference uses. The returned loss is the double sum of the pair
  * losses divided by the normaliser sum(Y + c (1 - Y)).
  *
+ * <p><b>Sparse Adam</b> ({@link #sparseAdamStep}): the host keeps the set of rows that occurred in the
+ * batches since the last step (the CSR row lists of pass 2 give them for free); the step sends the list
+ * of touched row ids (the whole id arrays, ints, one per row of the model) and launches one work item per
+ * (touched row, dimension). The tables and moments never leave the device.
+ *
  * <p>Batches larger than the device buffers grow them (new buffers, re-put); batches larger than
  * {@link Limits#maxBatchChunk} are processed in consecutive chunks, which gives the same sums because the
  * tables do not change inside {@link #gradients}.
@@ -84,6 +89,12 @@ public final class AparapiBatchMath implements BatchMath {
   private final int[] itemSlot;
   private int[] rowCount = new int[1];
 
+  // host-side sets of rows touched since the last step: ids in first-touch order plus membership marks
+  private final boolean[] userTouched;
+  private final boolean[] itemTouched;
+  private int touchedUserCount;
+  private int touchedItemCount;
+
   private int capacity;
   private int step;
   private boolean lastRanOnOpenCl;
@@ -122,6 +133,8 @@ public final class AparapiBatchMath implements BatchMath {
     this.itemSlot = new int[model.numItems];
     Arrays.fill(userSlot, -1);
     Arrays.fill(itemSlot, -1);
+    this.userTouched = new boolean[model.numUsers];
+    this.itemTouched = new boolean[model.numItems];
 
     kernel = new BatchKernel();
     try {
@@ -163,6 +176,8 @@ public final class AparapiBatchMath implements BatchMath {
     k.thetaFloor = ClippedIps.THETA_FLOOR;
     k.logEps = (float) LocalLoss.LOG_EPS;
     allocateBatch(Math.min(limits.initialBatchCapacity(), maxChunk));
+    k.touchedUsers = new int[model.numUsers];
+    k.touchedItems = new int[model.numItems];
     k.scoreUsers = new int[1]; // grown on the first scores() call
     k.scoreOut = new float[model.numItems];
   }
@@ -194,6 +209,7 @@ public final class AparapiBatchMath implements BatchMath {
     putBatchArrays();
     k.put(k.pairCoef).put(k.pairLoss);
     k.put(k.scoreUsers).put(k.scoreOut);
+    k.put(k.touchedUsers).put(k.touchedItems);
   }
 
   private void putBatchArrays() {
@@ -269,6 +285,20 @@ public final class AparapiBatchMath implements BatchMath {
     System.arraycopy(batch.theta, from, k.pairTheta, 0, m);
     int userRows = group(k.pairUser, m, userSlot, k.userRowIds, k.userRowStart, k.userRowPairs);
     int itemRows = group(k.pairItem, m, itemSlot, k.itemRowIds, k.itemRowStart, k.itemRowPairs);
+    for (int r = 0; r < userRows; r++) {
+      int u = k.userRowIds[r];
+      if (!userTouched[u]) {
+        userTouched[u] = true;
+        k.touchedUsers[touchedUserCount++] = u;
+      }
+    }
+    for (int r = 0; r < itemRows; r++) {
+      int i = k.itemRowIds[r];
+      if (!itemTouched[i]) {
+        itemTouched[i] = true;
+        k.touchedItems[touchedItemCount++] = i;
+      }
+    }
     putBatchArrays();
 
     k.pass = BatchKernel.PASS_PAIRS;
@@ -330,6 +360,87 @@ public final class AparapiBatchMath implements BatchMath {
     k.lrT = adam.stepSize(step);
     k.pass = BatchKernel.PASS_ADAM;
     launch(k.userLen + k.itemLen, "Adam");
+    clearTouched();
+  }
+
+  @Override
+  public void sparseAdamStep(Adam adam) {
+    checkOpen();
+    step++;
+    int rows = touchedUserCount + touchedItemCount;
+    if (rows == 0) {
+      return;
+    }
+    BatchKernel k = kernel;
+    k.beta1 = adam.beta1();
+    k.beta2 = adam.beta2();
+    k.adamEps = adam.epsilon();
+    k.l2 = adam.l2();
+    k.lrT = adam.stepSize(step);
+    k.touchedUserCount = touchedUserCount;
+    k.put(k.touchedUsers).put(k.touchedItems);
+    k.pass = BatchKernel.PASS_SPARSE_ADAM;
+    launch(rows * dim, "sparse Adam");
+    clearTouched();
+  }
+
+  private void clearTouched() {
+    for (int r = 0; r < touchedUserCount; r++) {
+      userTouched[kernel.touchedUsers[r]] = false;
+    }
+    for (int r = 0; r < touchedItemCount; r++) {
+      itemTouched[kernel.touchedItems[r]] = false;
+    }
+    touchedUserCount = 0;
+    touchedItemCount = 0;
+  }
+
+  @Override
+  public int step() {
+    return step;
+  }
+
+  @Override
+  public void copyMoments(float[] userM, float[] userV, float[] itemM, float[] itemV) {
+    checkOpen();
+    BatchKernel k = kernel;
+    k.get(k.userMom1).get(k.userMom2).get(k.itemMom1).get(k.itemMom2);
+    System.arraycopy(k.userMom1, 0, userM, 0, k.userLen);
+    System.arraycopy(k.userMom2, 0, userV, 0, k.userLen);
+    System.arraycopy(k.itemMom1, 0, itemM, 0, k.itemLen);
+    System.arraycopy(k.itemMom2, 0, itemV, 0, k.itemLen);
+  }
+
+  @Override
+  public void loadState(float[] userM, float[] userV, float[] itemM, float[] itemV, int step) {
+    checkOpen();
+    BatchKernel k = kernel;
+    checkLength("user moment", userM, k.userLen);
+    checkLength("user moment", userV, k.userLen);
+    checkLength("item moment", itemM, k.itemLen);
+    checkLength("item moment", itemV, k.itemLen);
+    if (step < 0) {
+      throw new IllegalArgumentException("step must be >= 0, got " + step);
+    }
+    System.arraycopy(model.userFactors, 0, k.userTab, 0, k.userLen);
+    System.arraycopy(model.itemFactors, 0, k.itemTab, 0, k.itemLen);
+    System.arraycopy(userM, 0, k.userMom1, 0, k.userLen);
+    System.arraycopy(userV, 0, k.userMom2, 0, k.userLen);
+    System.arraycopy(itemM, 0, k.itemMom1, 0, k.itemLen);
+    System.arraycopy(itemV, 0, k.itemMom2, 0, k.itemLen);
+    Arrays.fill(k.userGrad, 0f);
+    Arrays.fill(k.itemGrad, 0f);
+    k.put(k.userTab).put(k.itemTab);
+    k.put(k.userMom1).put(k.userMom2).put(k.itemMom1).put(k.itemMom2);
+    k.put(k.userGrad).put(k.itemGrad);
+    clearTouched();
+    this.step = step;
+  }
+
+  private static void checkLength(String what, float[] a, int length) {
+    if (a.length != length) {
+      throw new IllegalArgumentException(what + " has " + a.length + " floats, the table " + length);
+    }
   }
 
   @Override

@@ -20,6 +20,9 @@ import com.aparapi.Kernel;
  *       gradient accumulator, walking the host-built CSR groups in pair order, so the result is
  *       deterministic without atomics. Users first, then items, in one launch.</li>
  *   <li>{@link #PASS_ADAM}, one item per table element (P then Q): dense Adam + L2, clears the gradient.</li>
+ *   <li>{@link #PASS_SPARSE_ADAM}, one item per (touched row, d): the same Adam + L2 update on the rows
+ *       listed in {@link #touchedUsers} (first {@link #touchedUserCount}) then {@link #touchedItems};
+ *       untouched rows are not read or written.</li>
  *   <li>{@link #PASS_SCORES}, one item per (user, item): a row of the score matrix.</li>
  *   <li>{@link #PASS_NOOP}: nothing; used to warm up (compile) and to move buffers.</li>
  * </ul>
@@ -30,6 +33,7 @@ final class BatchKernel extends Kernel {
   static final int PASS_ROWS = 2;
   static final int PASS_ADAM = 3;
   static final int PASS_SCORES = 4;
+  static final int PASS_SPARSE_ADAM = 5;
 
   static final int LOSS_SQUARED = 0;
   static final int LOSS_LOG = 1;
@@ -86,6 +90,11 @@ final class BatchKernel extends Kernel {
   float l2;
   float lrT;
 
+  // --- rows touched since the last step (sparse Adam)
+  int touchedUserCount;
+  int[] touchedUsers;
+  int[] touchedItems;
+
   // --- scores
   int[] scoreUsers;
   float[] scoreOut;
@@ -102,6 +111,8 @@ final class BatchKernel extends Kernel {
         adamPass(gid);
       } else if (pass == PASS_SCORES) {
         scorePass(gid);
+      } else if (pass == PASS_SPARSE_ADAM) {
+        sparseAdamPass(gid);
       }
     }
   }
@@ -182,25 +193,42 @@ final class BatchKernel extends Kernel {
 
   private void adamPass(int e) {
     if (e < userLen) {
-      float w = userTab[e];
-      float g = userGrad[e] + l2 * w;
-      float m = beta1 * userMom1[e] + (1f - beta1) * g;
-      float v = beta2 * userMom2[e] + (1f - beta2) * g * g;
-      userMom1[e] = m;
-      userMom2[e] = v;
-      userTab[e] = w - lrT * m / (sqrt(v) + adamEps);
-      userGrad[e] = 0f;
+      adamUser(e);
     } else {
-      int k = e - userLen;
-      float w = itemTab[k];
-      float g = itemGrad[k] + l2 * w;
-      float m = beta1 * itemMom1[k] + (1f - beta1) * g;
-      float v = beta2 * itemMom2[k] + (1f - beta2) * g * g;
-      itemMom1[k] = m;
-      itemMom2[k] = v;
-      itemTab[k] = w - lrT * m / (sqrt(v) + adamEps);
-      itemGrad[k] = 0f;
+      adamItem(e - userLen);
     }
+  }
+
+  private void sparseAdamPass(int gid) {
+    int r = gid / dim;
+    int d = gid - r * dim;
+    if (r < touchedUserCount) {
+      adamUser(touchedUsers[r] * dim + d);
+    } else {
+      adamItem(touchedItems[r - touchedUserCount] * dim + d);
+    }
+  }
+
+  private void adamUser(int e) {
+    float w = userTab[e];
+    float g = userGrad[e] + l2 * w;
+    float m = beta1 * userMom1[e] + (1f - beta1) * g;
+    float v = beta2 * userMom2[e] + (1f - beta2) * g * g;
+    userMom1[e] = m;
+    userMom2[e] = v;
+    userTab[e] = w - lrT * m / (sqrt(v) + adamEps);
+    userGrad[e] = 0f;
+  }
+
+  private void adamItem(int k) {
+    float w = itemTab[k];
+    float g = itemGrad[k] + l2 * w;
+    float m = beta1 * itemMom1[k] + (1f - beta1) * g;
+    float v = beta2 * itemMom2[k] + (1f - beta2) * g * g;
+    itemMom1[k] = m;
+    itemMom2[k] = v;
+    itemTab[k] = w - lrT * m / (sqrt(v) + adamEps);
+    itemGrad[k] = 0f;
   }
 
   private void scorePass(int gid) {

@@ -1,0 +1,73 @@
+package io.relstream.core.online;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A dense index of string ids: the k-th new id gets index k. */
+final class IdIndex {
+  private final Map<String, Integer> index = new HashMap<>();
+  private final List<String> ids = new ArrayList<>();
+
+  /** The index of {@code id}, assigning the next one when it is new. */
+  int indexOf(String id) {
+    Integer k = index.get(id);
+    if (k != null) {
+      return k;
+    }
+    int next = ids.size();
+    index.put(id, next);
+    ids.add(id);
+    return next;
+  }
+
+  /** The index of {@code id}, or -1 when unknown. */
+  int find(String id) {
+    Integer k = index.get(id);
+    return k == null ? -1 : k;
+  }
+
+  String id(int k) {
+    return ids.get(k);
+  }
+
+  int size() {
+    return ids.size();
+  }
+
+  /** Count, then each id as length-prefixed UTF-8 in index order. */
+  void write(DataOutput out) throws IOException {
+    out.writeInt(ids.size());
+    for (String id : ids) {
+      byte[] b = id.getBytes(StandardCharsets.UTF_8);
+      out.writeInt(b.length);
+      out.write(b);
+    }
+  }
+
+  static IdIndex read(DataInput in) throws IOException {
+    int n = in.readInt();
+    if (n < 0) {
+      throw new IOException("bad id count " + n);
+    }
+    IdIndex x = new IdIndex();
+    for (int k = 0; k < n; k++) {
+      int len = in.readInt();
+      if (len < 0 || len > (1 << 20)) {
+        throw new IOException("bad id length " + len);
+      }
+      byte[] b = new byte[len];
+      in.readFully(b);
+      String id = new String(b, StandardCharsets.UTF_8);
+      if (x.indexOf(id) != k) {
+        throw new IOException("duplicate id " + id);
+      }
+    }
+    return x;
+  }
+}

@@ -1,0 +1,185 @@
+package io.relstream.streamtrain;
+
+import io.relstream.schemas.Topics;
+import io.relstream.schemas.avro.Interaction;
+import io.relstream.schemas.avro.ModelUpdate;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Runs the training job on a local MiniCluster between Kafka topics: {@code interactions} in,
+ * {@code model-updates} out with an exactly-once (transactional) sink. On start it resumes from the newest
+ * completed checkpoint under {@code --checkpoint-dir}; on SIGTERM it cancels the job, and the retained
+ * checkpoints let the next start continue.
+ *
+ * <pre>
+ *   StreamTrainMain --bootstrap HOST:PORT --checkpoint-dir DIR [--checkpoint-interval-ms 2000]
+ *                   [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto]
+ * </pre>
+ */
+public final class StreamTrainMain {
+  private StreamTrainMain() {}
+
+  /** Transactional id prefix of the sink (one per deployment; Flink appends subtask and checkpoint ids). */
+  static final String TRANSACTIONAL_ID_PREFIX = "relstream-stream-train";
+  /**
+   * 10 min: below the broker's transaction.max.timeout.ms (15 min default) and far above a checkpoint
+   * interval plus a restart, so open transactions survive a restart and are committed or aborted then.
+   */
+  static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
+
+  static final String USAGE = "usage: StreamTrainMain --bootstrap HOST:PORT --checkpoint-dir DIR"
+      + " [--checkpoint-interval-ms 2000] [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto]";
+
+  /**
+   * Parsed arguments.
+   *
+   * @param bootstrap Kafka bootstrap servers
+   * @param checkpointDir where checkpoints go and are resumed from
+   * @param checkpointIntervalMs checkpoint interval; also how often model updates become visible
+   *     (read_committed consumers see a checkpoint's rows when it completes)
+   * @param parallelism of sources and sinks (the propensity and trainer operators run at 1)
+   * @param batchSize events per mini-batch
+   * @param kernel java, opencl or auto
+   */
+  record Args(String bootstrap, Path checkpointDir, long checkpointIntervalMs, int parallelism, int batchSize,
+      String kernel) {
+
+    /** Parses {@code argv}; throws IllegalArgumentException with a one-line message on bad input. */
+    static Args parse(String[] argv) {
+      String bootstrap = null;
+      Path dir = null;
+      long interval = 2000;
+      int parallelism = 1;
+      int batch = TrainConfig.defaults().trainer().batchSize();
+      String kernel = "java";
+      for (int k = 0; k < argv.length; k++) {
+        String flag = argv[k];
+        if (k + 1 >= argv.length) {
+          throw new IllegalArgumentException(flag.startsWith("--") ? "missing value for " + flag
+              : "unexpected argument '" + flag + "'");
+        }
+        String v = argv[++k];
+        switch (flag) {
+          case "--bootstrap" -> bootstrap = v;
+          case "--checkpoint-dir" -> dir = Paths.get(v);
+          case "--checkpoint-interval-ms" -> interval = positiveLong(flag, v);
+          case "--parallelism" -> parallelism = (int) positiveLong(flag, v);
+          case "--batch-size" -> batch = (int) positiveLong(flag, v);
+          case "--kernel" -> kernel = v;
+          default -> throw new IllegalArgumentException("unknown flag '" + flag + "'");
+        }
+      }
+      if (bootstrap == null || bootstrap.isBlank()) {
+        throw new IllegalArgumentException("--bootstrap HOST:PORT is required");
+      }
+      if (dir == null) {
+        throw new IllegalArgumentException("--checkpoint-dir DIR is required");
+      }
+      if (!kernel.matches("java|opencl|auto")) {
+        throw new IllegalArgumentException("--kernel must be java, opencl or auto, got '" + kernel + "'");
+      }
+      return new Args(bootstrap, dir, interval, parallelism, batch, kernel);
+    }
+
+    private static long positiveLong(String flag, String v) {
+      try {
+        long x = Long.parseLong(v);
+        if (x > 0 && x <= Integer.MAX_VALUE) {
+          return x;
+        }
+      } catch (NumberFormatException e) {
+        // fall through
+      }
+      throw new IllegalArgumentException(flag + " must be a positive integer, got '" + v + "'");
+    }
+
+    TrainConfig trainConfig() {
+      TrainConfig d = TrainConfig.defaults();
+      return d.withTrainer(d.trainer().withBatchSize(batchSize)).withKernel(kernel);
+    }
+  }
+
+  public static void main(String[] argv) throws Exception {
+    if (argv.length == 1 && (argv[0].equals("--help") || argv[0].equals("-h"))) {
+      System.out.println(USAGE);
+      System.out.println("Trains Rel-MF (clipped IPS) online from topic " + Topics.INTERACTIONS
+          + " and publishes factor rows to " + Topics.MODEL_UPDATES + " exactly once.");
+      return;
+    }
+    Args args;
+    try {
+      args = Args.parse(argv);
+    } catch (IllegalArgumentException e) {
+      System.err.println("stream-train: " + e.getMessage() + " (--help for usage)");
+      System.exit(2);
+      return;
+    }
+    JobClient job = start(args);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        job.cancel().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("stream-train: cancel on shutdown failed: " + e);
+      }
+    }, "stream-train-shutdown"));
+    job.getJobExecutionResult().get();
+  }
+
+  /** Builds the Flink configuration (with the checkpoint to resume from, if any). */
+  static Configuration configuration(Args args) {
+    Configuration conf = TrainingJob.flinkConfiguration(args.checkpointDir(),
+        Duration.ofMillis(args.checkpointIntervalMs()));
+    Optional<Path> resume = Checkpoints.latest(args.checkpointDir());
+    resume.ifPresent(p -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString()));
+    return conf;
+  }
+
+  static KafkaSource<Interaction> source(String bootstrap) {
+    return KafkaSource.<Interaction>builder()
+        .setBootstrapServers(bootstrap)
+        .setTopics(Topics.INTERACTIONS)
+        .setGroupId("relstream-stream-train")
+        // on a restore the offsets come from the checkpoint; this applies to the first start only
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setDeserializer(new KafkaSerdes.InteractionDeserializer())
+        .setProperty("isolation.level", "read_committed")
+        .build();
+  }
+
+  static KafkaSink<ModelUpdate> sink(String bootstrap, String transactionalIdPrefix) {
+    Properties p = new Properties();
+    p.setProperty("transaction.timeout.ms", Long.toString(TRANSACTION_TIMEOUT.toMillis()));
+    return KafkaSink.<ModelUpdate>builder()
+        .setBootstrapServers(bootstrap)
+        .setRecordSerializer(new KafkaSerdes.ModelUpdateSerializer(Topics.MODEL_UPDATES))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(transactionalIdPrefix)
+        .setKafkaProducerConfig(p)
+        .build();
+  }
+
+  /** Starts the job on a local MiniCluster and returns its client. */
+  static JobClient start(Args args) throws Exception {
+    Configuration conf = configuration(args);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(args.parallelism(), conf);
+    TrainingJob.build(env, source(args.bootstrap()), sink(args.bootstrap(), TRANSACTIONAL_ID_PREFIX),
+        args.trainConfig());
+    String from = conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH).orElse("an empty state");
+    System.out.println("stream-train: starting from " + from + ", checkpoints every "
+        + args.checkpointIntervalMs() + " ms under " + args.checkpointDir());
+    return env.executeAsync("relstream-stream-train");
+  }
+}

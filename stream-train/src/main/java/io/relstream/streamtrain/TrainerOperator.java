@@ -1,0 +1,129 @@
+package io.relstream.streamtrain;
+
+import io.relstream.core.online.BatchUpdate;
+import io.relstream.core.online.ModelRow;
+import io.relstream.core.online.OnlineTrainer;
+import io.relstream.schemas.avro.EntityKind;
+import io.relstream.schemas.avro.ModelUpdate;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * The trainer operator: one {@link OnlineTrainer} (the whole model) fed with {@link Example}s; after each
+ * batch it emits a {@link ModelUpdate} per changed row, all with the batch's modelVersion: users with
+ * their vector, items with vector, &theta; and decayed click count. At the end of a bounded input it
+ * trains the pending partial batch.
+ *
+ * <p>State: the trainer's snapshot bytes (id maps, tables, Adam moments and step, batch counter,
+ * remembered clicks, pending events) in operator {@code ListState<byte[]>}, rewritten at each checkpoint.
+ * Since the snapshot is taken between records, the updates emitted before the barrier and the state agree,
+ * and a restore re-emits exactly the batches after the checkpoint (identically, on the Java path).
+ * Runs at parallelism 1 (see the package comment for how the model shards beyond).
+ */
+final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
+    implements OneInputStreamOperator<Example, ModelUpdate>, BoundedOneInput {
+  private static final long serialVersionUID = 1L;
+  private final TrainConfig config;
+  private transient OnlineTrainer trainer;
+  private transient ListState<byte[]> state;
+
+  TrainerOperator(TrainConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    state = context.getOperatorStateStore().getListState(
+        new ListStateDescriptor<>("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    if (trainer != null) {
+      trainer.close();
+      trainer = null;
+    }
+    if (context.isRestored()) {
+      Iterator<byte[]> it = state.get().iterator();
+      if (it.hasNext()) {
+        trainer = OnlineTrainer.restore(it.next(), config.kernelPath());
+        if (it.hasNext()) {
+          throw new IllegalStateException("trainer state holds more than one model: the trainer must run at"
+              + " parallelism 1");
+        }
+        LOG.info("trainer restored at model version {} ({} users, {} items, {} pending)",
+            trainer.modelVersion(), trainer.numUsers(), trainer.numItems(), trainer.pending());
+      }
+    }
+    if (trainer == null) {
+      trainer = new OnlineTrainer(config.trainer(), config.kernelPath());
+    }
+    LOG.info("trainer kernel path {} on {}", trainer.kernelPath(), trainer.device());
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    state.update(List.of(trainer.snapshot()));
+  }
+
+  @Override
+  public void processElement(StreamRecord<Example> element) {
+    Example e = element.getValue();
+    emit(trainer.add(e.user, e.item, e.label, e.theta, e.clicks, e.timestamp));
+  }
+
+  @Override
+  public void endInput() {
+    emit(trainer.flush());
+  }
+
+  private void emit(BatchUpdate b) {
+    if (b == null) {
+      return;
+    }
+    for (ModelUpdate u : toRecords(b)) {
+      output.collect(new StreamRecord<>(u));
+    }
+  }
+
+  /** The ModelUpdate rows of a batch: users first, then items, in first-appearance order. */
+  static List<ModelUpdate> toRecords(BatchUpdate b) {
+    List<ModelUpdate> out = new ArrayList<>(b.users().size() + b.items().size());
+    for (ModelRow r : b.users()) {
+      out.add(row(EntityKind.USER, r, b, null, null));
+    }
+    for (ModelRow r : b.items()) {
+      out.add(row(EntityKind.ITEM, r, b, (double) r.theta(), r.clicks()));
+    }
+    return out;
+  }
+
+  private static ModelUpdate row(EntityKind kind, ModelRow r, BatchUpdate b, Double theta, Double clicks) {
+    List<Float> v = new ArrayList<>(r.vector().length);
+    for (float x : r.vector()) {
+      v.add(x);
+    }
+    return ModelUpdate.newBuilder().setKind(kind).setId(r.id()).setVector(v).setPropensity(theta)
+        .setClicks(clicks).setModelVersion(b.modelVersion()).setTimestamp(b.timestamp()).build();
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      if (trainer != null) {
+        trainer.close();
+        trainer = null;
+      }
+    } finally {
+      super.close();
+    }
+  }
+}

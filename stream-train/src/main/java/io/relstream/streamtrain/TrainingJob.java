@@ -1,0 +1,82 @@
+package io.relstream.streamtrain;
+
+import io.relstream.schemas.Codecs;
+import io.relstream.schemas.avro.Interaction;
+import io.relstream.schemas.avro.ModelUpdate;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The training job's graph, with source and sink injected:
+ * <pre>
+ *   interactions (parallelism p) -&gt; propensity (1) -&gt; trainer (1) -&gt; keyBy(row key) -&gt; sink (p)
+ * </pre>
+ * The propensity and trainer operators hold the core estimators as checkpointed operator state; the keyBy
+ * on {@link Codecs#modelUpdateKey} keeps every row key on one sink subtask, so each key's rows reach the
+ * topic in modelVersion order. Records travel as Avro via {@link AvroTypes} or as Flink POJOs
+ * ({@link Example}), never Kryo.
+ */
+public final class TrainingJob {
+  private TrainingJob() {}
+
+  /** Operator uids: stable across versions of the job so that checkpoints restore. */
+  static final String SOURCE_UID = "interactions-source";
+  static final String PROPENSITY_UID = "propensity";
+  static final String TRAINER_UID = "trainer";
+  static final String SINK_UID = "model-updates-sink";
+
+  /** Adds the job to {@code env} reading from {@code source}. */
+  public static void build(StreamExecutionEnvironment env, Source<Interaction, ?, ?> source,
+      Sink<ModelUpdate> sink, TrainConfig config) {
+    DataStream<Interaction> input = env
+        .fromSource(source, WatermarkStrategy.noWatermarks(), "interactions", AvroTypes.INTERACTION)
+        .uid(SOURCE_UID);
+    build(env, input, sink, config);
+  }
+
+  /** Adds the job to {@code env} reading from {@code input} (whose type must be {@link AvroTypes#INTERACTION}). */
+  public static void build(StreamExecutionEnvironment env, DataStream<Interaction> input,
+      Sink<ModelUpdate> sink, TrainConfig config) {
+    DataStream<Example> examples = input
+        .map(new PropensityFunction(config))
+        .name("propensity").uid(PROPENSITY_UID)
+        .setParallelism(1).setMaxParallelism(1);
+    examples
+        .transform("trainer", AvroTypes.MODEL_UPDATE, new TrainerOperator(config))
+        .uid(TRAINER_UID)
+        .setParallelism(1).setMaxParallelism(1)
+        .keyBy(u -> Codecs.modelUpdateKey(u.getKind(), u.getId()), Types.STRING)
+        .sinkTo(sink).name("model-updates").uid(SINK_UID);
+  }
+
+  /**
+   * The Flink settings the job needs: RocksDB state backend, exactly-once checkpoints every
+   * {@code checkpointInterval} into {@code checkpointDir} (retained on cancellation), no generic
+   * (Kryo) types, and a fixed-delay restart strategy.
+   */
+  public static Configuration flinkConfiguration(Path checkpointDir, Duration checkpointInterval) {
+    Configuration conf = new Configuration();
+    conf.setString("state.backend.type", "rocksdb");
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toAbsolutePath().toUri().toString());
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
+    conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+    conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+        ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3);
+    conf.setString("pipeline.generic-types", "false");
+    conf.setString("restart-strategy.type", "fixed-delay");
+    conf.setString("restart-strategy.fixed-delay.attempts", "10");
+    conf.setString("restart-strategy.fixed-delay.delay", "500 ms");
+    return conf;
+  }
+}

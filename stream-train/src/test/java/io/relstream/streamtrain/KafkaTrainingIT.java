@@ -1,0 +1,161 @@
+package io.relstream.streamtrain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.relstream.schemas.Codecs;
+import io.relstream.schemas.Topics;
+import io.relstream.schemas.avro.Interaction;
+import io.relstream.schemas.avro.ModelUpdate;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * StreamTrainMain's Kafka wiring against a real in-process KRaft broker: interactions in, model updates
+ * out through the exactly-once sink, read with read_committed; then a cancel and a restart that resumes
+ * from the retained checkpoint and continues the versions without repeating any.
+ */
+class KafkaTrainingIT {
+  private static KafkaClusterTestKit kafka;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1)
+        .setNumControllerNodes(1).build())
+        .setConfigProp("transaction.state.log.replication.factor", "1")
+        .setConfigProp("transaction.state.log.min.isr", "1")
+        .setConfigProp("offsets.topic.replication.factor", "1")
+        .build();
+    kafka.format();
+    kafka.startup();
+    kafka.waitForReadyBrokers();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(Topics.INTERACTIONS, 2, (short) 1),
+          new NewTopic(Topics.MODEL_UPDATES, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
+          .all().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  private static void produce(int from, int to) throws Exception {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    p.put("key.serializer", ByteArraySerializer.class.getName());
+    p.put("value.serializer", ByteArraySerializer.class.getName());
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+      for (int k = from; k < to; k++) {
+        Interaction in = Scenario.event(k);
+        producer.send(new ProducerRecord<>(Topics.INTERACTIONS, in.getUser().getBytes(StandardCharsets.UTF_8),
+            Codecs.INTERACTION.encode(in)));
+      }
+      producer.flush();
+    }
+  }
+
+  /** Reads committed model updates until one with {@code version} arrives (deadline 120 s). */
+  private static List<ConsumerRecord<byte[], byte[]>> readUntil(KafkaConsumer<byte[], byte[]> c, long version,
+      List<ConsumerRecord<byte[], byte[]>> into) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+        into.add(r);
+      }
+      if (into.stream().anyMatch(r -> Codecs.MODEL_UPDATE.decode(r.value()).getModelVersion() >= version)) {
+        return into;
+      }
+    }
+    throw new AssertionError("no committed model update of version " + version + " within 120 s; got "
+        + into.size() + " rows");
+  }
+
+  private static void cancel(JobClient job) throws Exception {
+    if (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+      job.cancel().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void trainsFromKafkaExactlyOnceAndResumesFromTheRetainedCheckpoint() throws Exception {
+    StreamTrainMain.Args args = StreamTrainMain.Args.parse(new String[] {"--bootstrap", kafka.bootstrapServers(),
+        "--checkpoint-dir", tmp.resolve("ckpt").toString(), "--checkpoint-interval-ms", "500",
+        "--batch-size", "32"});
+    produce(0, 256); // 8 batches
+    Properties cp = new Properties();
+    cp.put("bootstrap.servers", kafka.bootstrapServers());
+    cp.put("group.id", "kafka-training-it");
+    cp.put("isolation.level", "read_committed");
+    cp.put("auto.offset.reset", "earliest");
+    cp.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    cp.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    List<ConsumerRecord<byte[], byte[]>> rows = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
+      consumer.subscribe(List.of(Topics.MODEL_UPDATES));
+      JobClient job = StreamTrainMain.start(args);
+      try {
+        readUntil(consumer, 8, rows);
+        // wait for one more completed checkpoint after the last batch so the restart resumes after it
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Checkpoints.latest(tmp.resolve("ckpt")).isEmpty() && System.nanoTime() < deadline) {
+          Thread.sleep(100);
+        }
+        Thread.sleep(1500);
+      } finally {
+        cancel(job);
+      }
+      assertTrue(Checkpoints.latest(tmp.resolve("ckpt")).isPresent(), "a retained checkpoint");
+
+      produce(256, 320); // 2 more batches
+      JobClient resumed = StreamTrainMain.start(args);
+      try {
+        readUntil(consumer, 10, rows);
+      } finally {
+        cancel(resumed);
+      }
+    }
+    TreeSet<Long> versions = new TreeSet<>();
+    Map<Long, List<String>> keysPerVersion = new java.util.HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : rows) {
+      ModelUpdate u = Codecs.MODEL_UPDATE.decode(r.value());
+      String key = new String(r.key(), StandardCharsets.UTF_8);
+      assertEquals(Codecs.modelUpdateKey(u.getKind(), u.getId()), key);
+      assertEquals(TrainConfig.defaults().trainer().dim(), u.getVector().size());
+      versions.add(u.getModelVersion());
+      List<String> keys = keysPerVersion.computeIfAbsent(u.getModelVersion(), v -> new ArrayList<>());
+      assertTrue(!keys.contains(key), "row " + key + " of version " + u.getModelVersion() + " published twice");
+      keys.add(key);
+    }
+    assertEquals(new TreeSet<>(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L)), versions,
+        "every batch exactly once, the restart continuing the versions");
+  }
+}
