@@ -87,6 +87,7 @@ final class ModelStore implements AutoCloseable {
   private volatile long modelVersion = -1;
   private volatile long applied;
   private volatile int dim;
+  private boolean closed;
 
   private ModelStore(Path dir, DebiasedPopularity popularity) throws RocksDBException {
     this.table = new ItemTable(popularity);
@@ -218,6 +219,8 @@ final class ModelStore implements AutoCloseable {
   /**
    * Writes the batch atomically (synced), then updates the in-memory table and counters. On an
    * exception nothing of the batch is applied, in RocksDB or in memory.
+   *
+   * @throws IllegalStateException when the store is closed
    */
   void apply(Batch batch) throws RocksDBException {
     if (batch.isEmpty()) {
@@ -225,7 +228,9 @@ final class ModelStore implements AutoCloseable {
     }
     long newVersion = Math.max(modelVersion, batch.maxVersion);
     long newApplied = applied + batch.appliedCount();
+    lock.readLock().lock();
     try (WriteBatch wb = new WriteBatch()) {
+      checkOpen();
       for (Map.Entry<String, Values.UserRow> e : batch.users.entrySet()) {
         wb.put(users, utf8(e.getKey()), Values.encodeUser(e.getValue()));
       }
@@ -241,6 +246,8 @@ final class ModelStore implements AutoCloseable {
       wb.put(meta, KEY_MODEL_VERSION, Values.encodeLong(newVersion));
       wb.put(meta, KEY_APPLIED, Values.encodeLong(newApplied));
       db.write(syncWrite, wb);
+    } finally {
+      lock.readLock().unlock();
     }
     lock.writeLock().lock();
     try {
@@ -266,10 +273,11 @@ final class ModelStore implements AutoCloseable {
    * true), with the same exclusion.
    */
   Recommendation recommend(String user, int k) throws RocksDBException {
-    byte[] uv = db.get(users, utf8(user));
-    List<String> clicked = clickedItems(user);
     lock.readLock().lock();
     try {
+      checkOpen();
+      byte[] uv = db.get(users, utf8(user));
+      List<String> clicked = clickedItemsLocked(user);
       BitSet excluded = new BitSet();
       for (String item : clicked) {
         int i = table.indexOf(item);
@@ -299,6 +307,7 @@ final class ModelStore implements AutoCloseable {
   Optional<Similar> similar(String item, int k) {
     lock.readLock().lock();
     try {
+      checkOpen();
       int i = table.indexOf(item);
       if (i < 0) {
         return Optional.empty();
@@ -321,6 +330,16 @@ final class ModelStore implements AutoCloseable {
 
   /** Items {@code user} clicked, in key order. */
   List<String> clickedItems(String user) throws RocksDBException {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return clickedItemsLocked(user);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private List<String> clickedItemsLocked(String user) throws RocksDBException {
     byte[] prefix = clickPrefix(user);
     List<String> out = new ArrayList<>();
     try (RocksIterator it = db.newIterator(clicks)) {
@@ -335,13 +354,13 @@ final class ModelStore implements AutoCloseable {
 
   /** The stored user row, if any. */
   Optional<Values.UserRow> user(String id) throws RocksDBException {
-    byte[] v = db.get(users, utf8(id));
+    byte[] v = raw(CF_USERS, utf8(id));
     return v == null ? Optional.empty() : Optional.of(Values.decodeUser(v));
   }
 
   /** The stored item row, if any (read from RocksDB, not the memory table). */
   Optional<Values.ItemRow> item(String id) throws RocksDBException {
-    byte[] v = db.get(items, utf8(id));
+    byte[] v = raw(CF_ITEMS, utf8(id));
     return v == null ? Optional.empty() : Optional.of(Values.decodeItem(v));
   }
 
@@ -354,13 +373,30 @@ final class ModelStore implements AutoCloseable {
       case CF_META -> meta;
       default -> throw new IllegalArgumentException("no column family " + cf);
     };
-    return db.get(h, key);
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return db.get(h, key);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Callers hold the read or write lock. */
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the model store is closed");
+    }
   }
 
   @Override
   public void close() {
     lock.writeLock().lock();
     try {
+      if (closed) {
+        return;
+      }
+      closed = true;
       for (ColumnFamilyHandle h : handles) {
         h.close();
       }
