@@ -72,10 +72,13 @@ final class HttpApi implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** Stops accepting, gives running exchanges up to a second, stops the threads. */
+  /**
+   * Stops accepting and closes the connections (a request in flight may be cut off), then waits up
+   * to 5 s for the handler threads.
+   */
   @Override
   public void close() {
-    server.stop(1);
+    server.stop(0);
     executor.shutdown();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
