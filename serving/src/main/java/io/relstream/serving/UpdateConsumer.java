@@ -14,6 +14,7 @@ import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -118,7 +119,7 @@ final class UpdateConsumer implements AutoCloseable {
       }
     } finally {
       try {
-        consumer.close(Duration.ofSeconds(5));
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
       } catch (RuntimeException e) {
         LOG.warn("closing the consumer failed", e);
       }
@@ -270,7 +271,7 @@ final class UpdateConsumer implements AutoCloseable {
   public void close() {
     running = false;
     if (!started) {
-      consumer.close(Duration.ofSeconds(5));
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
       return;
     }
     consumer.wakeup();

@@ -108,7 +108,10 @@ final class Broker implements AutoCloseable {
     return new ProducerRecord<>(Topics.INTERACTIONS, user, Codecs.INTERACTION.encode(in));
   }
 
-  /** Polls {@code check} every 100 ms until it returns true, failing after {@code timeout}. */
+  /**
+   * Polls {@code check} every 100 ms until it returns true, failing after {@code timeout} (with the
+   * last exception as the cause) or at once when the check throws {@link Fatal}.
+   */
   static void await(String what, Duration timeout, Check check) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     Throwable last = null;
@@ -117,6 +120,8 @@ final class Broker implements AutoCloseable {
         if (check.ok()) {
           return;
         }
+      } catch (Fatal e) {
+        throw e;
       } catch (Exception | AssertionError e) {
         last = e;
       }
@@ -127,6 +132,15 @@ final class Broker implements AutoCloseable {
       e.initCause(last);
     }
     throw e;
+  }
+
+  /** Thrown by a {@link Check} to fail at once instead of polling on. */
+  static final class Fatal extends AssertionError {
+    private static final long serialVersionUID = 1L;
+
+    Fatal(String message) {
+      super(message);
+    }
   }
 
   /** A condition polled by {@link #await}. */

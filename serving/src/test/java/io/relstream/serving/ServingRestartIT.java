@@ -54,7 +54,7 @@ class ServingRestartIT {
     try {
       Broker.await(name + " to print its port", WAIT, () -> {
         if (!p.isAlive()) {
-          throw new AssertionError(name + " exited with " + p.exitValue() + ":\n" + read(log));
+          throw new Broker.Fatal(name + " exited with " + p.exitValue() + ":\n" + read(log));
         }
         Matcher m = listening.matcher(read(log));
         if (m.find()) {
@@ -106,11 +106,11 @@ class ServingRestartIT {
   private static void awaitApplied(Child c, long expected) throws Exception {
     Broker.await("applied records = " + expected, WAIT, () -> {
       if (!c.process().isAlive()) {
-        throw new AssertionError("child died:\n" + read(c.log()));
+        throw new Broker.Fatal("child died:\n" + read(c.log()));
       }
       long applied = Http.metric(c.port(), "relstream_serving_applied_records");
       if (applied > expected) {
-        throw new AssertionError("applied " + applied + " > produced " + expected + ": a record was applied twice");
+        throw new Broker.Fatal("applied " + applied + " > produced " + expected + ": a record was applied twice");
       }
       return applied == expected && Http.metric(c.port(), "relstream_serving_consumer_lag_records") == 0;
     });
