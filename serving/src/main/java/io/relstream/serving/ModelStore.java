@@ -1,0 +1,549 @@
+package io.relstream.serving;
+
+import io.relstream.core.topk.DebiasedPopularity;
+import io.relstream.core.topk.TopK;
+import io.relstream.schemas.Codecs;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.apache.kafka.common.TopicPartition;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * Serving's model, in RocksDB (the source of truth) with the item rows mirrored in memory for top-k.
+ *
+ * <p>Column families (keys are UTF-8 ids; values in {@link Values}' format):
+ * <ul>
+ *   <li>{@code users}: user id -&gt; USER (factors)</li>
+ *   <li>{@code items}: item id -&gt; ITEM (factors, propensity &theta;, decayed clicks)</li>
+ *   <li>{@code clicks}: u16 length of the user id, user id, item id -&gt; CLICK (timestamp): the items
+ *       each user clicked (label-1 interactions)</li>
+ *   <li>{@code meta}: {@code offset/TOPIC/PARTITION} -&gt; LONG (offset of the last consumed record),
+ *       {@code modelVersion} -&gt; LONG (highest seen), {@code appliedRecords} -&gt; LONG (rows and
+ *       clicks applied since the store was created)</li>
+ * </ul>
+ *
+ * <p>Atomicity: {@link #apply} writes one {@link Batch} (rows, clicks, the consumed offsets and the
+ * counters) as one RocksDB {@code WriteBatch} with a synced WAL write, so after a crash either all of
+ * a poll is in the store with its offsets, or none of it: resuming from {@link #offsets()} + 1 applies
+ * every record exactly once. One thread may call {@link #apply}; queries may run concurrently from any
+ * thread. The vector dimension is fixed by the first row ever stored; rows of another dimension are
+ * rejected.
+ */
+final class ModelStore implements AutoCloseable {
+  static final String CF_USERS = "users";
+  static final String CF_ITEMS = "items";
+  static final String CF_CLICKS = "clicks";
+  static final String CF_META = "meta";
+  static final byte[] KEY_MODEL_VERSION = "modelVersion".getBytes(StandardCharsets.UTF_8);
+  static final byte[] KEY_APPLIED = "appliedRecords".getBytes(StandardCharsets.UTF_8);
+  private static final String OFFSET_PREFIX = "offset/";
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  /** One returned slot: the item, its score and the propensity &theta; the model holds for it. */
+  record Slot(String item, float score, double propensity) {}
+
+  /** Answer of {@link #recommend}. */
+  record Recommendation(String user, long modelVersion, List<Slot> items, boolean fallback) {}
+
+  /** Answer of {@link #similar}. */
+  record Similar(String item, long modelVersion, List<Slot> items) {}
+
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final WriteOptions syncWrite;
+  private final RocksDB db;
+  private final List<ColumnFamilyHandle> handles;
+  private final ColumnFamilyHandle users;
+  private final ColumnFamilyHandle items;
+  private final ColumnFamilyHandle clicks;
+  private final ColumnFamilyHandle meta;
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final ItemTable table;
+  private final Map<TopicPartition, Long> offsets = new HashMap<>();
+  private volatile long modelVersion = -1;
+  private volatile long applied;
+  private volatile int dim;
+  private boolean closed;
+
+  private ModelStore(Path dir, DebiasedPopularity popularity) throws RocksDBException {
+    this.table = new ItemTable(popularity);
+    this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+    this.cfOptions = new ColumnFamilyOptions();
+    this.syncWrite = new WriteOptions().setSync(true);
+    List<ColumnFamilyDescriptor> descriptors = List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+        new ColumnFamilyDescriptor(utf8(CF_USERS), cfOptions),
+        new ColumnFamilyDescriptor(utf8(CF_ITEMS), cfOptions),
+        new ColumnFamilyDescriptor(utf8(CF_CLICKS), cfOptions),
+        new ColumnFamilyDescriptor(utf8(CF_META), cfOptions));
+    this.handles = new ArrayList<>();
+    try {
+      this.db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    } catch (RocksDBException e) {
+      syncWrite.close();
+      cfOptions.close();
+      dbOptions.close();
+      throw e;
+    }
+    this.users = handles.get(1);
+    this.items = handles.get(2);
+    this.clicks = handles.get(3);
+    this.meta = handles.get(4);
+  }
+
+  /**
+   * Opens the store in {@code dir} (created if missing), loads the item rows into memory and reads
+   * the stored offsets, model version and counters.
+   *
+   * @param popularity the fallback ranking (its clip M)
+   * @throws IllegalStateException when a stored value is corrupt
+   */
+  static ModelStore open(Path dir, DebiasedPopularity popularity) throws RocksDBException {
+    try {
+      Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot create " + dir + ": " + e.getMessage(), e);
+    }
+    ModelStore store = new ModelStore(dir, popularity);
+    try {
+      store.load();
+      return store;
+    } catch (RuntimeException | RocksDBException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  private void load() throws RocksDBException {
+    List<Map.Entry<String, Values.ItemRow>> rows = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(items)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        rows.add(new AbstractMap.SimpleImmutableEntry<>(str(it.key()), decodeItem(it.key(), it.value())));
+      }
+      it.status();
+    }
+    table.putAll(rows);
+    dim = table.dim();
+    if (dim == 0) {
+      try (RocksIterator it = db.newIterator(users)) {
+        it.seekToFirst();
+        if (it.isValid()) {
+          dim = Values.decodeUser(it.value()).vector().length;
+        }
+        it.status();
+      }
+    }
+    byte[] prefix = utf8(OFFSET_PREFIX);
+    try (RocksIterator it = db.newIterator(meta)) {
+      for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+        String key = str(it.key()).substring(OFFSET_PREFIX.length());
+        int slash = key.lastIndexOf('/');
+        offsets.put(new TopicPartition(key.substring(0, slash), Integer.parseInt(key.substring(slash + 1))),
+            Values.decodeLong(it.value()));
+      }
+      it.status();
+    }
+    byte[] v = db.get(meta, KEY_MODEL_VERSION);
+    modelVersion = v == null ? -1 : Values.decodeLong(v);
+    byte[] a = db.get(meta, KEY_APPLIED);
+    applied = a == null ? 0 : Values.decodeLong(a);
+  }
+
+  private static Values.ItemRow decodeItem(byte[] key, byte[] value) {
+    try {
+      return Values.decodeItem(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("corrupt item row " + str(key) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Offsets of the last consumed record per topic-partition (a copy). */
+  synchronized Map<TopicPartition, Long> offsets() {
+    return new HashMap<>(offsets);
+  }
+
+  /** Highest model version stored, or -1 before the first row. */
+  long modelVersion() {
+    return modelVersion;
+  }
+
+  /** Rows and clicks applied since the store was created (persisted with them). */
+  long appliedRecords() {
+    return applied;
+  }
+
+  /** Items in the in-memory table. */
+  int itemCount() {
+    lock.readLock().lock();
+    try {
+      return table.count();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** A model is loaded when at least one item row is. */
+  boolean ready() {
+    return itemCount() > 0;
+  }
+
+  /** A new empty batch, validated against this store's dimension. */
+  Batch newBatch() {
+    return new Batch(dim);
+  }
+
+  /**
+   * Writes the batch atomically (synced), then updates the in-memory table and counters. On an
+   * exception nothing of the batch is applied, in RocksDB or in memory.
+   *
+   * @throws IllegalStateException when the store is closed
+   */
+  void apply(Batch batch) throws RocksDBException {
+    if (batch.isEmpty()) {
+      return;
+    }
+    long newVersion = Math.max(modelVersion, batch.maxVersion);
+    long newApplied = applied + batch.appliedCount();
+    lock.readLock().lock();
+    try (WriteBatch wb = new WriteBatch()) {
+      checkOpen();
+      for (Map.Entry<String, Values.UserRow> e : batch.users.entrySet()) {
+        wb.put(users, utf8(e.getKey()), Values.encodeUser(e.getValue()));
+      }
+      for (Map.Entry<String, Values.ItemRow> e : batch.items.entrySet()) {
+        wb.put(items, utf8(e.getKey()), Values.encodeItem(e.getValue()));
+      }
+      for (Map.Entry<ByteBuffer, Long> e : batch.clicks.entrySet()) {
+        wb.put(clicks, toArray(e.getKey()), Values.encodeClick(e.getValue()));
+      }
+      for (Map.Entry<TopicPartition, Long> e : batch.offsets.entrySet()) {
+        wb.put(meta, offsetKey(e.getKey()), Values.encodeLong(e.getValue()));
+      }
+      wb.put(meta, KEY_MODEL_VERSION, Values.encodeLong(newVersion));
+      wb.put(meta, KEY_APPLIED, Values.encodeLong(newApplied));
+      db.write(syncWrite, wb);
+    } finally {
+      lock.readLock().unlock();
+    }
+    lock.writeLock().lock();
+    try {
+      if (!batch.items.isEmpty()) {
+        table.putAll(new ArrayList<>(batch.items.entrySet()));
+      }
+      if (dim == 0) {
+        dim = batch.dim;
+      }
+      synchronized (this) {
+        offsets.putAll(batch.offsets);
+      }
+      modelVersion = newVersion;
+      applied = newApplied;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * The top k items for {@code user} by dot product with the user's factors, excluding items the user
+   * clicked; for a user without factors the top k by {@link DebiasedPopularity} ({@code fallback}
+   * true), with the same exclusion.
+   */
+  Recommendation recommend(String user, int k) throws RocksDBException {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      byte[] uv = db.get(users, utf8(user));
+      List<String> clicked = clickedItemsLocked(user);
+      BitSet excluded = new BitSet();
+      for (String item : clicked) {
+        int i = table.indexOf(item);
+        if (i >= 0) {
+          excluded.set(i);
+        }
+      }
+      long version = modelVersion;
+      if (table.count() == 0) {
+        return new Recommendation(user, version, List.of(), uv == null);
+      }
+      boolean fallback = uv == null;
+      TopK.Result r;
+      if (fallback) {
+        r = TopK.byScore(table.popularityScores(), table.count(), k, excluded::get);
+      } else {
+        float[] q = Values.decodeUser(uv).vector();
+        r = TopK.byDot(table.vectors(), table.count(), table.dim(), q, k, excluded::get);
+      }
+      return new Recommendation(user, version, slots(r), fallback);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The k items most similar to {@code item} by cosine of the factors; empty when it is unknown. */
+  Optional<Similar> similar(String item, int k) {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      int i = table.indexOf(item);
+      if (i < 0) {
+        return Optional.empty();
+      }
+      TopK.Result r = TopK.similar(table.vectors(), table.count(), table.dim(), i, k, null);
+      return Optional.of(new Similar(item, modelVersion, slots(r)));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private List<Slot> slots(TopK.Result r) {
+    List<Slot> out = new ArrayList<>(r.size());
+    for (int rank = 0; rank < r.size(); rank++) {
+      int i = r.index(rank);
+      out.add(new Slot(table.id(i), r.score(rank), table.propensity(i)));
+    }
+    return out;
+  }
+
+  /** Items {@code user} clicked, in key order. */
+  List<String> clickedItems(String user) throws RocksDBException {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return clickedItemsLocked(user);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private List<String> clickedItemsLocked(String user) throws RocksDBException {
+    byte[] prefix = clickPrefix(user);
+    List<String> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(clicks)) {
+      for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+        byte[] key = it.key();
+        out.add(new String(key, prefix.length, key.length - prefix.length, StandardCharsets.UTF_8));
+      }
+      it.status();
+    }
+    return out;
+  }
+
+  /** The stored user row, if any. */
+  Optional<Values.UserRow> user(String id) throws RocksDBException {
+    byte[] v = raw(CF_USERS, utf8(id));
+    return v == null ? Optional.empty() : Optional.of(Values.decodeUser(v));
+  }
+
+  /** The stored item row, if any (read from RocksDB, not the memory table). */
+  Optional<Values.ItemRow> item(String id) throws RocksDBException {
+    byte[] v = raw(CF_ITEMS, utf8(id));
+    return v == null ? Optional.empty() : Optional.of(Values.decodeItem(v));
+  }
+
+  /** Raw stored value of {@code key} in column family {@code cf} (for tests and tools). */
+  byte[] raw(String cf, byte[] key) throws RocksDBException {
+    ColumnFamilyHandle h = switch (cf) {
+      case CF_USERS -> users;
+      case CF_ITEMS -> items;
+      case CF_CLICKS -> clicks;
+      case CF_META -> meta;
+      default -> throw new IllegalArgumentException("no column family " + cf);
+    };
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return db.get(h, key);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Callers hold the read or write lock. */
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the model store is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (ColumnFamilyHandle h : handles) {
+        h.close();
+      }
+      db.close();
+      syncWrite.close();
+      cfOptions.close();
+      dbOptions.close();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  static byte[] offsetKey(TopicPartition tp) {
+    return utf8(OFFSET_PREFIX + tp.topic() + "/" + tp.partition());
+  }
+
+  /** u16 length of the user id's UTF-8, then the bytes. */
+  static byte[] clickPrefix(String user) {
+    byte[] u = utf8(user);
+    return ByteBuffer.allocate(2 + u.length).putShort((short) u.length).put(u).array();
+  }
+
+  static byte[] clickKey(String user, String item) {
+    byte[] p = clickPrefix(user);
+    byte[] i = utf8(item);
+    return ByteBuffer.allocate(p.length + i.length).put(p).put(i).array();
+  }
+
+  private static boolean startsWith(byte[] key, byte[] prefix) {
+    if (key.length < prefix.length) {
+      return false;
+    }
+    for (int j = 0; j < prefix.length; j++) {
+      if (key[j] != prefix[j]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static byte[] toArray(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String str(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  /** Checks an id: non-empty, at most {@link Codecs#MAX_ID_BYTES} UTF-8 bytes. */
+  static String checkId(String what, String id) {
+    if (id == null || id.isEmpty()) {
+      throw new IllegalArgumentException(what + " id is empty");
+    }
+    if (utf8(id).length > Codecs.MAX_ID_BYTES) {
+      throw new IllegalArgumentException(what + " id is longer than " + Codecs.MAX_ID_BYTES + " bytes");
+    }
+    return id;
+  }
+
+  /**
+   * The changes of one poll: rows, clicks and the offset of the last consumed record per partition.
+   * Adders validate and throw {@link IllegalArgumentException} with the reason for a row that cannot
+   * be stored; the batch is then unchanged. Later rows for the same id replace earlier ones.
+   */
+  static final class Batch {
+    private final Map<String, Values.UserRow> users = new LinkedHashMap<>();
+    private final Map<String, Values.ItemRow> items = new LinkedHashMap<>();
+    private final Map<ByteBuffer, Long> clicks = new LinkedHashMap<>();
+    private final Map<TopicPartition, Long> offsets = new HashMap<>();
+    private long maxVersion = -1;
+    private int dim;
+    private long count;
+
+    private Batch(int dim) {
+      this.dim = dim;
+    }
+
+    void putUser(String id, float[] vector, long modelVersion, long timestamp) {
+      checkId("user", id);
+      checkVector(vector);
+      users.put(id, new Values.UserRow(vector.clone(), modelVersion, timestamp));
+      accept(vector, modelVersion);
+    }
+
+    void putItem(String id, float[] vector, Double propensity, Double clicks, long modelVersion,
+        long timestamp) {
+      checkId("item", id);
+      checkVector(vector);
+      if (propensity == null || !(propensity >= 0 && propensity <= 1)) {
+        throw new IllegalArgumentException("item propensity must be in [0, 1], got " + propensity);
+      }
+      if (clicks == null || !(clicks >= 0) || clicks.isInfinite()) {
+        throw new IllegalArgumentException("item clicks must be finite and >= 0, got " + clicks);
+      }
+      items.put(id, new Values.ItemRow(vector.clone(), propensity, clicks, modelVersion, timestamp));
+      accept(vector, modelVersion);
+    }
+
+    void addClick(String user, String item, long timestamp) {
+      checkId("user", user);
+      checkId("item", item);
+      clicks.put(ByteBuffer.wrap(clickKey(user, item)), timestamp);
+      count++;
+    }
+
+    /** Records that {@code offset} of {@code tp} was consumed (applied or skipped). */
+    void consumed(TopicPartition tp, long offset) {
+      offsets.merge(tp, offset, Math::max);
+    }
+
+    boolean isEmpty() {
+      return users.isEmpty() && items.isEmpty() && clicks.isEmpty() && offsets.isEmpty();
+    }
+
+    /** Rows and clicks added (replaced ones included: each record applied counts once). */
+    long appliedCount() {
+      return count;
+    }
+
+    Map<TopicPartition, Long> offsets() {
+      return Collections.unmodifiableMap(offsets);
+    }
+
+    private void checkVector(float[] v) {
+      if (v.length == 0) {
+        throw new IllegalArgumentException("vector is empty");
+      }
+      if (dim != 0 && v.length != dim) {
+        throw new IllegalArgumentException("vector has dimension " + v.length + ", the model " + dim);
+      }
+      for (float x : v) {
+        if (!Float.isFinite(x)) {
+          throw new IllegalArgumentException("vector has a non-finite coordinate");
+        }
+      }
+    }
+
+    private void accept(float[] vector, long modelVersion) {
+      dim = vector.length;
+      maxVersion = Math.max(maxVersion, modelVersion);
+      count++;
+    }
+  }
+}

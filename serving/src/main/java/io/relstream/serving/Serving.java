@@ -1,0 +1,88 @@
+package io.relstream.serving;
+
+import io.relstream.core.topk.DebiasedPopularity;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import org.rocksdb.RocksDBException;
+
+/**
+ * A running serving instance: the store, the consumer that fills it and the HTTP API over it.
+ * {@link #close()} stops them in reverse order (HTTP, consumer, RocksDB) and is idempotent.
+ */
+final class Serving implements AutoCloseable {
+  private final ModelStore store;
+  private final UpdateConsumer consumer;
+  private final HttpApi http;
+  private final Metrics metrics;
+  private boolean closed;
+
+  private Serving(ModelStore store, UpdateConsumer consumer, HttpApi http, Metrics metrics) {
+    this.store = store;
+    this.consumer = consumer;
+    this.http = http;
+    this.metrics = metrics;
+  }
+
+  /** Opens the store, binds the port, starts consuming and serving. */
+  static Serving start(ServingConfig config) throws IOException, RocksDBException {
+    Metrics metrics = new Metrics();
+    ModelStore store = ModelStore.open(config.dbDir(), new DebiasedPopularity(config.clip()));
+    UpdateConsumer consumer = null;
+    HttpApi http = null;
+    try {
+      registerStoreGauges(metrics, store);
+      consumer = new UpdateConsumer(config.bootstrap(), store, metrics);
+      http = new HttpApi(store, metrics, new InetSocketAddress(config.port()), 4);
+      http.start();
+      consumer.start();
+      return new Serving(store, consumer, http, metrics);
+    } catch (IOException | RuntimeException e) {
+      if (http != null) {
+        http.close();
+      }
+      if (consumer != null) {
+        consumer.close();
+      }
+      store.close();
+      throw e;
+    }
+  }
+
+  /** Gauges read from the store. */
+  static void registerStoreGauges(Metrics metrics, ModelStore store) {
+    metrics.gauge("relstream_serving_model_version", "Highest modelVersion applied (-1: none).",
+        store::modelVersion);
+    metrics.gauge("relstream_serving_items", "Item rows in the in-memory table.", store::itemCount);
+    metrics.gauge("relstream_serving_applied_records", "Rows and clicks applied since the store was created "
+        + "(persisted with them, so it survives restarts).", store::appliedRecords);
+  }
+
+  int port() {
+    return http.port();
+  }
+
+  ModelStore store() {
+    return store;
+  }
+
+  Metrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      http.close();
+    } finally {
+      try {
+        consumer.close();
+      } finally {
+        store.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package io.relstream.serving;
+
+import io.relstream.core.topk.DebiasedPopularity;
+import java.nio.file.Path;
+
+/**
+ * Command-line configuration of {@link ServingMain}.
+ *
+ * @param bootstrap Kafka bootstrap servers (HOST:PORT[,HOST:PORT...])
+ * @param port HTTP port (0: any free port, printed at start)
+ * @param dbDir RocksDB directory, created if missing
+ * @param clip the clip M of the popularity fallback, in [0, 1]
+ */
+record ServingConfig(String bootstrap, int port, Path dbDir, double clip) {
+  static final int DEFAULT_PORT = 8082;
+
+  static final String USAGE = String.join("\n",
+      "usage: ServingMain --bootstrap HOST:PORT --db-dir DIR [--port 8082] [--clip 0.009136]",
+      "  --bootstrap HOST:PORT  Kafka bootstrap servers (comma-separated list allowed)",
+      "  --db-dir DIR           RocksDB directory (created if missing; resumes from its offsets)",
+      "  --port N               HTTP port, 0..65535 (0 = any free port; default 8082)",
+      "  --clip M               clip M of the debiased-popularity fallback, 0..1 (default 0.009136)",
+      "  --help                 this text");
+
+  /** A command line that cannot be used; the message is one line. */
+  static final class UsageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Parses the flags. Returns null for {@code --help}.
+   *
+   * @throws UsageException for an unknown or repeated flag, a missing value, a bad number or a
+   *     missing required flag
+   */
+  static ServingConfig parse(String... args) throws UsageException {
+    String bootstrap = null;
+    Integer port = null;
+    Path dbDir = null;
+    Double clip = null;
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (flag.equals("--help") || flag.equals("-h")) {
+        return null;
+      }
+      if (!flag.equals("--bootstrap") && !flag.equals("--port") && !flag.equals("--db-dir")
+          && !flag.equals("--clip")) {
+        throw new UsageException("unknown argument: " + flag + " (try --help)");
+      }
+      if (i + 1 >= args.length) {
+        throw new UsageException(flag + " needs a value");
+      }
+      String value = args[++i];
+      switch (flag) {
+        case "--bootstrap" -> {
+          once(bootstrap, flag);
+          if (value.isBlank() || !value.contains(":")) {
+            throw new UsageException("--bootstrap must be HOST:PORT, got '" + value + "'");
+          }
+          bootstrap = value;
+        }
+        case "--port" -> {
+          once(port, flag);
+          try {
+            port = Integer.parseInt(value);
+          } catch (NumberFormatException e) {
+            throw new UsageException("--port must be an integer, got '" + value + "'");
+          }
+          if (port < 0 || port > 65535) {
+            throw new UsageException("--port must be in 0..65535, got " + port);
+          }
+        }
+        case "--db-dir" -> {
+          once(dbDir, flag);
+          if (value.isBlank()) {
+            throw new UsageException("--db-dir is empty");
+          }
+          dbDir = Path.of(value);
+        }
+        default -> {
+          once(clip, flag);
+          try {
+            clip = Double.parseDouble(value);
+          } catch (NumberFormatException e) {
+            throw new UsageException("--clip must be a number, got '" + value + "'");
+          }
+          if (!(clip >= 0 && clip <= 1)) {
+            throw new UsageException("--clip must be in [0, 1], got " + value);
+          }
+        }
+      }
+    }
+    if (bootstrap == null) {
+      throw new UsageException("--bootstrap is required (try --help)");
+    }
+    if (dbDir == null) {
+      throw new UsageException("--db-dir is required (try --help)");
+    }
+    return new ServingConfig(bootstrap, port == null ? DEFAULT_PORT : port, dbDir,
+        clip == null ? DebiasedPopularity.DEFAULT_CLIP : clip);
+  }
+
+  private static void once(Object previous, String flag) throws UsageException {
+    if (previous != null) {
+      throw new UsageException(flag + " given twice");
+    }
+  }
+}

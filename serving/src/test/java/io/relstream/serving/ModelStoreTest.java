@@ -1,0 +1,173 @@
+package io.relstream.serving;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.relstream.core.topk.DebiasedPopularity;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelStoreTest {
+  static final TopicPartition MU0 = new TopicPartition("model-updates", 0);
+  static final TopicPartition IN1 = new TopicPartition("interactions", 1);
+
+  @TempDir
+  Path dir;
+
+  static ModelStore open(Path dir) throws Exception {
+    return ModelStore.open(dir, new DebiasedPopularity());
+  }
+
+  /** Items a (1,0) b (0,1) c (1,1) d (-1,0); user u (2,1); u clicked c. */
+  static void fill(ModelStore store) throws Exception {
+    ModelStore.Batch b = store.newBatch();
+    b.putItem("b", new float[] {0, 1}, 0.5, 10.0, 3, 100);
+    b.putItem("a", new float[] {1, 0}, 1.0, 100.0, 3, 100);
+    b.putItem("d", new float[] {-1, 0}, 0.001, 1.0, 3, 100);
+    b.putItem("c", new float[] {1, 1}, 0.02, 5.0, 3, 100);
+    b.putUser("u", new float[] {2, 1}, 4, 100);
+    b.addClick("u", "c", 99);
+    b.consumed(MU0, 4);
+    b.consumed(IN1, 0);
+    store.apply(b);
+  }
+
+  @Test
+  void batchWritesRowsOffsetsAndCountersTogether() throws Exception {
+    try (ModelStore store = open(dir)) {
+      assertEquals(Map.of(), store.offsets());
+      assertFalse(store.ready());
+      fill(store);
+      assertEquals(Map.of(MU0, 4L, IN1, 0L), store.offsets());
+      assertEquals(4, store.modelVersion());
+      assertEquals(6, store.appliedRecords());
+      assertTrue(store.ready());
+      // the same values are in RocksDB, next to the rows
+      assertEquals(4L, Values.decodeLong(store.raw(ModelStore.CF_META, ModelStore.offsetKey(MU0))));
+      assertEquals(6L, Values.decodeLong(store.raw(ModelStore.CF_META, ModelStore.KEY_APPLIED)));
+      assertEquals(List.of("c"), store.clickedItems("u"));
+      assertEquals(List.of(), store.clickedItems("v"));
+    }
+  }
+
+  @Test
+  void invalidRowsAreRejectedBeforeTheWrite() throws Exception {
+    try (ModelStore store = open(dir)) {
+      fill(store);
+      ModelStore.Batch b = store.newBatch();
+      assertThrows(IllegalArgumentException.class, () -> b.putUser("v", new float[] {1, 2, 3}, 5, 1));
+      assertThrows(IllegalArgumentException.class, () -> b.putItem("x", new float[] {1, 2}, null, 1.0, 5, 1));
+      assertThrows(IllegalArgumentException.class, () -> b.putItem("x", new float[] {1, 2}, 1.5, 1.0, 5, 1));
+      assertThrows(IllegalArgumentException.class, () -> b.putItem("x", new float[] {1, Float.NaN}, 0.5, 1.0, 5, 1));
+      assertThrows(IllegalArgumentException.class, () -> b.putUser("", new float[] {1, 2}, 5, 1));
+      assertThrows(IllegalArgumentException.class, () -> b.putUser("x".repeat(257), new float[] {1, 2}, 5, 1));
+      b.consumed(MU0, 9);
+      store.apply(b);
+      assertEquals(9L, store.offsets().get(MU0));
+      assertEquals(6, store.appliedRecords());
+      assertTrue(store.user("v").isEmpty());
+      assertEquals(4, store.itemCount());
+    }
+  }
+
+  @Test
+  void reopenRestoresRowsOffsetsAndCounters() throws Exception {
+    ModelStore.Recommendation before;
+    try (ModelStore store = open(dir)) {
+      fill(store);
+      before = store.recommend("u", 10);
+    }
+    try (ModelStore store = open(dir)) {
+      assertEquals(Map.of(MU0, 4L, IN1, 0L), store.offsets());
+      assertEquals(4, store.modelVersion());
+      assertEquals(6, store.appliedRecords());
+      assertEquals(4, store.itemCount());
+      assertEquals(before, store.recommend("u", 10));
+      assertArrayEquals(new float[] {2, 1}, store.user("u").orElseThrow().vector());
+      // the dimension survives too
+      assertThrows(IllegalArgumentException.class, () -> store.newBatch().putItem("e", new float[] {1}, 0.5, 1.0, 5, 1));
+    }
+  }
+
+  @Test
+  void aBatchThatFailsLeavesNothingBehind() throws Exception {
+    ModelStore store = open(dir);
+    fill(store);
+    ModelStore.Batch b = store.newBatch();
+    b.putItem("e", new float[] {3, 3}, 0.5, 1.0, 5, 1);
+    b.consumed(MU0, 5);
+    store.close();
+    // the write cannot happen on a closed store: neither row nor offset may appear
+    assertThrows(Exception.class, () -> store.apply(b));
+    try (ModelStore again = open(dir)) {
+      assertEquals(4L, again.offsets().get(MU0));
+      assertTrue(again.item("e").isEmpty());
+      assertEquals(6, again.appliedRecords());
+    }
+  }
+
+  @Test
+  void recommendExcludesClickedAndRanksByDot() throws Exception {
+    try (ModelStore store = open(dir)) {
+      fill(store);
+      ModelStore.Recommendation r = store.recommend("u", 10);
+      assertFalse(r.fallback());
+      assertEquals(4, r.modelVersion());
+      // scores a=2, b=1, d=-2; c clicked
+      assertEquals(List.of("a", "b", "d"), r.items().stream().map(ModelStore.Slot::item).collect(Collectors.toList()));
+      assertEquals(2f, r.items().get(0).score());
+      assertEquals(1.0, r.items().get(0).propensity());
+      assertEquals(2, store.recommend("u", 2).items().size());
+    }
+  }
+
+  @Test
+  void unknownUserGetsDebiasedPopularity() throws Exception {
+    try (ModelStore store = open(dir)) {
+      fill(store);
+      ModelStore.Batch b = store.newBatch();
+      b.addClick("newbie", "c", 1);
+      store.apply(b);
+      // a: 100/1 = 100, b: 10/0.5 = 20, c: 5/0.02 = 250, d: 1/max(0.001, 0.009136) = 109.46
+      ModelStore.Recommendation anon = store.recommend("nobody", 10);
+      assertTrue(anon.fallback());
+      assertEquals(List.of("c", "d", "a", "b"), anon.items().stream().map(ModelStore.Slot::item).toList());
+      assertEquals(250f, anon.items().get(0).score(), 1e-3f);
+      ModelStore.Recommendation newbie = store.recommend("newbie", 10);
+      assertTrue(newbie.fallback());
+      assertEquals(List.of("d", "a", "b"), newbie.items().stream().map(ModelStore.Slot::item).toList());
+    }
+  }
+
+  @Test
+  void similarByCosine() throws Exception {
+    try (ModelStore store = open(dir)) {
+      fill(store);
+      ModelStore.Similar s = store.similar("a", 10).orElseThrow();
+      assertEquals(List.of("c", "b", "d"), s.items().stream().map(ModelStore.Slot::item).toList());
+      assertTrue(store.similar("zzz", 10).isEmpty());
+    }
+  }
+
+  @Test
+  void itemOrderDoesNotDependOnArrival() throws Exception {
+    try (ModelStore store = open(dir)) {
+      fill(store);
+      ModelStore.Batch b = store.newBatch();
+      b.putItem("aa", new float[] {0, 0}, 0.5, 0.0, 5, 1);
+      b.putItem("0", new float[] {0, 0}, 0.5, 0.0, 5, 1);
+      store.apply(b);
+      // all-zero popularity ties among 0, aa: broken by id
+      ModelStore.Recommendation r = store.recommend("nobody", 10);
+      assertEquals(List.of("c", "d", "a", "b", "0", "aa"), r.items().stream().map(ModelStore.Slot::item).toList());
+    }
+  }
+}

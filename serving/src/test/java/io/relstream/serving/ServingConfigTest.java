@@ -1,0 +1,34 @@
+package io.relstream.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ServingConfigTest {
+  @Test
+  void parsesFlagsWithDefaults() throws Exception {
+    assertEquals(new ServingConfig("localhost:9092", 8082, Path.of("/tmp/db"), 0.009136),
+        ServingConfig.parse("--bootstrap", "localhost:9092", "--db-dir", "/tmp/db"));
+    assertEquals(new ServingConfig("h:1", 0, Path.of("d"), 0.05),
+        ServingConfig.parse("--port", "0", "--clip", "0.05", "--db-dir", "d", "--bootstrap", "h:1"));
+    assertNull(ServingConfig.parse("--bootstrap", "h:1", "--help"));
+  }
+
+  @Test
+  void rejectsBadFlagsWithOneLine() {
+    String[][] bad = {
+        {}, {"--bootstrap", "h:1"}, {"--db-dir", "d"}, {"--bootstrap"}, {"--bootstrap", "nohostport", "--db-dir", "d"},
+        {"--bootstrap", "h:1", "--db-dir", "d", "--port", "x"}, {"--bootstrap", "h:1", "--db-dir", "d", "--port", "70000"},
+        {"--bootstrap", "h:1", "--db-dir", "d", "--clip", "2"}, {"--bootstrap", "h:1", "--db-dir", "d", "--clip", "NaN"},
+        {"--bootstrap", "h:1", "--db-dir", "d", "--frobnicate", "1"}, {"--bootstrap", "h:1", "--bootstrap", "h:2", "--db-dir", "d"},
+    };
+    for (String[] args : bad) {
+      ServingConfig.UsageException e = assertThrows(ServingConfig.UsageException.class, () -> ServingConfig.parse(args),
+          String.join(" ", args));
+      assertEquals(-1, e.getMessage().indexOf('\n'));
+    }
+  }
+}
