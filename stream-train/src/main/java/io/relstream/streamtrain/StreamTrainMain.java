@@ -41,7 +41,8 @@ public final class StreamTrainMain {
   static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
 
   static final String USAGE = "usage: StreamTrainMain --bootstrap HOST:PORT --checkpoint-dir DIR"
-      + " [--checkpoint-interval-ms 2000] [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto]";
+      + " [--checkpoint-interval-ms 2000] [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto]"
+      + " [--flush-idle-ms 500]";
 
   /**
    * Parsed arguments.
@@ -53,9 +54,10 @@ public final class StreamTrainMain {
    * @param parallelism of sources and sinks (the propensity and trainer operators run at 1)
    * @param batchSize events per mini-batch
    * @param kernel java, opencl or auto
+   * @param flushIdleMs train a partial batch after this much idle time (0: only full batches)
    */
   record Args(String bootstrap, Path checkpointDir, long checkpointIntervalMs, int parallelism, int batchSize,
-      String kernel) {
+      String kernel, long flushIdleMs) {
 
     /** Parses {@code argv}; throws IllegalArgumentException with a one-line message on bad input. */
     static Args parse(String[] argv) {
@@ -65,6 +67,7 @@ public final class StreamTrainMain {
       int parallelism = 1;
       int batch = TrainConfig.defaults().trainer().batchSize();
       String kernel = "java";
+      long flushIdle = 500;
       for (int k = 0; k < argv.length; k++) {
         String flag = argv[k];
         if (k + 1 >= argv.length) {
@@ -79,6 +82,7 @@ public final class StreamTrainMain {
           case "--parallelism" -> parallelism = (int) positiveLong(flag, v);
           case "--batch-size" -> batch = (int) positiveLong(flag, v);
           case "--kernel" -> kernel = v;
+          case "--flush-idle-ms" -> flushIdle = nonNegativeLong(flag, v);
           default -> throw new IllegalArgumentException("unknown flag '" + flag + "'");
         }
       }
@@ -91,7 +95,11 @@ public final class StreamTrainMain {
       if (!kernel.matches("java|opencl|auto")) {
         throw new IllegalArgumentException("--kernel must be java, opencl or auto, got '" + kernel + "'");
       }
-      return new Args(bootstrap, dir, interval, parallelism, batch, kernel);
+      return new Args(bootstrap, dir, interval, parallelism, batch, kernel, flushIdle);
+    }
+
+    private static long nonNegativeLong(String flag, String v) {
+      return v.equals("0") ? 0 : positiveLong(flag, v);
     }
 
     private static long positiveLong(String flag, String v) {
@@ -108,7 +116,7 @@ public final class StreamTrainMain {
 
     TrainConfig trainConfig() {
       TrainConfig d = TrainConfig.defaults();
-      return d.withTrainer(d.trainer().withBatchSize(batchSize)).withKernel(kernel);
+      return d.withTrainer(d.trainer().withBatchSize(batchSize)).withKernel(kernel).withFlushIdleMs(flushIdleMs);
     }
   }
 

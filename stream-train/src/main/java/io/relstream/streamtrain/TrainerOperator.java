@@ -22,7 +22,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * The trainer operator: one {@link OnlineTrainer} (the whole model) fed with {@link Example}s; after each
  * batch it emits a {@link ModelUpdate} per changed row, all with the batch's modelVersion: users with
  * their vector, items with vector, &theta; and decayed click count. At the end of a bounded input it
- * trains the pending partial batch.
+ * trains the pending partial batch; with {@link TrainConfig#flushIdleMs()} &gt; 0 it also trains it
+ * once no event has arrived for that long (a processing-time timer), so the last events of a quiet
+ * stream reach the served model instead of waiting for the batch to fill.
  *
  * <p>State: the trainer's snapshot bytes (id maps, tables, Adam moments and step, batch counter,
  * remembered clicks, pending events) in operator {@code ListState<byte[]>}, rewritten at each checkpoint.
@@ -36,6 +38,8 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   private final TrainConfig config;
   private transient OnlineTrainer trainer;
   private transient ListState<byte[]> state;
+  private transient long lastEventMillis;
+  private transient boolean timerSet;
 
   TrainerOperator(TrainConfig config) {
     this.config = config;
@@ -78,6 +82,28 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   public void processElement(StreamRecord<Example> element) {
     Example e = element.getValue();
     emit(trainer.add(e.user, e.item, e.label, e.theta, e.clicks, e.timestamp));
+    if (config.flushIdleMs() > 0) {
+      lastEventMillis = getProcessingTimeService().getCurrentProcessingTime();
+      if (!timerSet && trainer.pending() > 0) {
+        timerSet = true;
+        getProcessingTimeService().registerTimer(lastEventMillis + config.flushIdleMs(), this::onIdleTimer);
+      }
+    }
+  }
+
+  /** Runs on the operator's mailbox thread, so it never races with records or checkpoints. */
+  private void onIdleTimer(long time) {
+    timerSet = false;
+    if (trainer == null || trainer.pending() == 0) {
+      return;
+    }
+    long due = lastEventMillis + config.flushIdleMs();
+    if (time >= due) {
+      emit(trainer.flush());
+    } else {
+      timerSet = true;
+      getProcessingTimeService().registerTimer(due, this::onIdleTimer);
+    }
   }
 
   @Override
