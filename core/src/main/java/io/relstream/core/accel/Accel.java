@@ -90,6 +90,43 @@ public final class Accel {
     return all.get(index);
   }
 
+  /**
+   * Copy bandwidth of OpenCL device {@code device} in bytes per second (read + write counted), the best
+   * of {@code reps} copies of {@code floats} floats between two resident buffers.
+   *
+   * @throws IllegalStateException if the copy did not run on OpenCL
+   */
+  public static double deviceCopyBandwidth(int device, int floats, int reps) {
+    OpenCLDevice d = openClDevice(device);
+    CopyKernel k = new CopyKernel();
+    try {
+      k.src = new float[floats];
+      k.dst = new float[floats];
+      k.limit = floats;
+      k.setExplicit(true);
+      java.util.LinkedHashSet<com.aparapi.device.Device> only = new java.util.LinkedHashSet<>();
+      only.add(d);
+      com.aparapi.internal.kernel.KernelManager.instance().setPreferredDevices(k, only);
+      k.put(k.src).put(k.dst);
+      int local = Math.max(1, Math.min(256, d.getMaxWorkGroupSize()));
+      com.aparapi.Range range = com.aparapi.Range.create(d, (floats + local - 1) / local * local, local);
+      k.execute(range);
+      if (!k.isRunningCL()) {
+        throw new IllegalStateException("copy kernel did not run on OpenCL");
+      }
+      double best = 0;
+      for (int r = 0; r < reps; r++) {
+        long t0 = System.nanoTime();
+        k.execute(range);
+        // execute() returns when the device has finished (Aparapi waits on the launch)
+        best = Math.max(best, 8.0 * floats / ((System.nanoTime() - t0) / 1e9));
+      }
+      return best;
+    } finally {
+      k.dispose();
+    }
+  }
+
   /** Validates the Adam state against the model when the rule needs it. */
   static RowAdamState checkState(FactorModel model, RowAdamState state, StepRule rule) {
     if (rule.optimizer() != StepRule.Optimizer.ADAM) {
