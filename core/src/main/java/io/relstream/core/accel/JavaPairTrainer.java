@@ -11,8 +11,8 @@ import io.relstream.core.model.FactorModel;
  * <p>Speed comes from memory-level parallelism, the update being bound by random row accesses
  * (16 d + 16 bytes per SGD update). Pairs go in blocks of {@value #BLOCK}:
  * <ol>
- *   <li>touch-ahead: before computing block b, one load per 64-byte line of the rows of block b + 1 is
- *       issued (their sum goes to a sink field so the JIT keeps them). These independent misses overlap
+ *   <li>touch-ahead: before computing block b, one load per 64-byte line of the rows of block
+ *       b + {@link #AHEAD} (default 2) is issued (their sum goes to a sink field so the JIT keeps them). These independent misses overlap
  *       with the arithmetic of block b, the software prefetch Java lacks;</li>
  *   <li>if block b has no repeated user and no repeated item, its 8 dots are computed first, then its 8
  *       updates ("8 dots then 8 updates"); with disjoint rows this equals the sequential order;</li>
@@ -21,6 +21,8 @@ import io.relstream.core.model.FactorModel;
  */
 final class JavaPairTrainer implements PairTrainer {
   static final int BLOCK = 8;
+  /** How many blocks ahead the touch-ahead runs. */
+  static final int AHEAD = Integer.getInteger("relstream.accel.ahead", 2);
   /** Floats per 64-byte cache line. */
   private static final int LINE = 16;
 
@@ -52,11 +54,9 @@ final class JavaPairTrainer implements PairTrainer {
     int applied = 0;
     float touched = 0f;
     int k = 0;
-    if (n >= BLOCK) {
-      touched += touch(users, items, 0, BLOCK);
-    }
+    touched += touch(users, items, 0, Math.min(n, AHEAD * BLOCK));
     for (; k + BLOCK <= n; k += BLOCK) {
-      int next = k + BLOCK;
+      int next = k + AHEAD * BLOCK;
       if (next < n) {
         touched += touch(users, items, next, Math.min(n, next + BLOCK));
       }
