@@ -1,0 +1,42 @@
+package io.relstream.core.accel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.relstream.core.kernel.Objective;
+import io.relstream.core.model.FactorModel;
+
+/**
+ * The parity suite on the fast plain-Java paths ({@link JavaPairTrainer}, {@link JavaTopK} with 3
+ * threads): they perform the reference's float operations in the reference's order, so the expected
+ * tolerance is zero (bit-identical tables, items and scores).
+ */
+class JavaAccelParityTest extends AccelContract {
+
+  @Override
+  PairTrainer trainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective, int cap) {
+    return Accel.javaTrainer(model, state, rule, objective);
+  }
+
+  @Override
+  TopKScorer scorer(FactorModel model) {
+    return Accel.javaScorer(model, 3);
+  }
+
+  @Override
+  Tol tolerance() {
+    return Tol.EXACT;
+  }
+
+  @Override
+  void checkRan(PairTrainer subject) {
+    assertEquals("java", subject.path());
+    assertFalse(subject.ranOnOpenCL());
+  }
+
+  @Override
+  void checkRan(TopKScorer subject) {
+    assertEquals("java", subject.path());
+    assertFalse(subject.ranOnOpenCL());
+  }
+}
