@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.relstream.schemas.Codecs;
@@ -100,6 +101,9 @@ final class Collector implements AutoCloseable {
   private final Supplier<String> healthProblem;
   private final ObjectMapper mapper = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /** Reads one element of an array from a shared parser: what follows it is the rest of the array. */
+  private final ObjectReader elementReader = mapper.reader()
+      .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private HttpServer server;
   private ExecutorService executor;
 
@@ -259,7 +263,7 @@ final class Collector implements AutoCloseable {
           throw new BadBody("body is not valid JSON: unexpected end of input inside the array");
         }
         long start = p.currentTokenLocation().getByteOffset();
-        JsonNode node = mapper.readTree(p);
+        JsonNode node = elementReader.readTree(p);
         byte[] raw;
         if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
           long end = p.currentLocation().getByteOffset();
