@@ -291,7 +291,14 @@ public final class IngestMain {
       System.out.println(USAGE);
       return;
     }
-    App app = start(c, Clock.systemUTC());
+    App app;
+    try {
+      app = start(c, Clock.systemUTC());
+    } catch (Exception e) {
+      LOG.error("cannot start ingest (bootstrap {}): {}", c.bootstrap(), e.toString(), e);
+      System.exit(1);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "ingest-shutdown"));
     app.awaitClose();
   }
