@@ -376,7 +376,7 @@ final class Collector implements AutoCloseable {
   }
 
   private void route(HttpExchange ex) throws IOException {
-    try (ex) {
+    try {
       String path = ex.getRequestURI().getPath();
       String method = ex.getRequestMethod();
       switch (path) {
@@ -417,6 +417,8 @@ final class Collector implements AutoCloseable {
       } catch (IOException | RuntimeException ignored) {
         // the response may already have been started; nothing more to tell the client
       }
+    } finally {
+      ex.close();
     }
   }
 

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -239,21 +241,34 @@ public final class IngestMain {
     return p;
   }
 
+  /** The collector's producer: idempotent, acks=all, records up to {@link #maxRecordBytes}. */
   static Map<String, Object> producerProperties(Config c) {
-    return Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap(),
-        ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.LINGER_MS_CONFIG, 5,
-        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
-        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-        ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
-        ProducerConfig.CLIENT_ID_CONFIG, c.applicationId() + "-collector",
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRecordBytes(c));
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, c.applicationId() + "-collector");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return p;
   }
 
-  /** Creates events, interactions and dead-letter with the configured partitions and replication if absent. */
+  /** Largest record the collector produces: a dead letter holding a whole rejected body, plus room. */
+  static int maxRecordBytes(Config c) {
+    return (int) Math.min(Integer.MAX_VALUE, c.maxBodyBytes() + 64L * 1024);
+  }
+
+  /**
+   * Creates events, interactions and dead-letter (with {@code max.message.bytes} large enough for a rejected
+   * body) with the configured partitions and replication if absent. Existing topics are left as they are: a
+   * dead-letter topic created elsewhere needs {@code max.message.bytes >= --max-body-bytes + 64 KiB}, or the
+   * collector answers 503 for bodies whose dead letter does not fit.
+   */
   static void ensureTopics(Config c) throws InterruptedException, ExecutionException,
       java.util.concurrent.TimeoutException {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap()))) {
@@ -261,7 +276,12 @@ public final class IngestMain {
       List<NewTopic> missing = new ArrayList<>();
       for (String t : List.of(Topics.EVENTS, Topics.INTERACTIONS, Topics.DEAD_LETTER)) {
         if (!existing.contains(t)) {
-          missing.add(new NewTopic(t, c.partitions(), c.replication()));
+          NewTopic topic = new NewTopic(t, c.partitions(), c.replication());
+          if (t.equals(Topics.DEAD_LETTER)) {
+            // a rejected body (up to the body limit) must fit in one dead-letter record
+            topic.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxRecordBytes(c))));
+          }
+          missing.add(topic);
         }
       }
       for (var e : admin.createTopics(missing).values().entrySet()) {

@@ -45,7 +45,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class IngestScenario {
   static final Duration DEADLINE = Duration.ofSeconds(120);
   static final long W = 60_000L;
-  static final int LIMIT = 64 * 1024;
+  static final int LIMIT = Collector.DEFAULT_MAX_BODY_BYTES;
   private static final ObjectMapper M = new ObjectMapper();
 
   private final String bootstrap;
@@ -89,7 +89,7 @@ final class IngestScenario {
       assertTrue(notJson.startsWith("body is not valid JSON: "), notJson);
 
       // a body over the limit
-      String huge = "[" + ("{\"pad\":\"" + "x".repeat(1000) + "\"},").repeat(200) + "1]";
+      String huge = "[" + ("{\"pad\":\"" + "x".repeat(1000) + "\"},").repeat(1200) + "1]";
       r = http("POST", "/events", huge);
       assertEquals(413, r.statusCode(), r.body());
       assertEquals("body exceeds the limit of " + LIMIT + " bytes", json(r).get("error").asText());
