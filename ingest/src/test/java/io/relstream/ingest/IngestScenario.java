@@ -174,6 +174,44 @@ final class IngestScenario {
     }
   }
 
+  /**
+   * Held state survives a restart: an impression posted to one app instance is joined by a click posted to a
+   * second instance (same application id, empty state directory, so the stores are restored from their
+   * changelogs), and a re-sent copy of the impression is still recognised as a duplicate.
+   */
+  void runRestart(Path firstStateDir, Path secondStateDir) throws Exception {
+    String appId = "ingest-restart-" + UUID.randomUUID();
+    long t0 = System.currentTimeMillis() - 3_600_000L;
+    String impression = imp("r-e1", "u7", "i1", t0, "q1", 2, 0.3);
+    try (IngestMain.App app = IngestMain.start(new IngestMain.Config(bootstrap, firstStateDir, 0, "127.0.0.1", appId,
+        W, 3_600_000L, 2, (short) 1, LIMIT), Clock.systemUTC())) {
+      base = "http://127.0.0.1:" + app.address.getPort();
+      awaitHealthy();
+      assertEquals(202, http("POST", "/events", "[" + impression + "]").statusCode());
+      awaitMetric("relstream_ingest_streams_events_valid_total 1\n");
+    }
+    try (IngestMain.App app = IngestMain.start(new IngestMain.Config(bootstrap, secondStateDir, 0, "127.0.0.1",
+        appId, W, 3_600_000L, 2, (short) 1, LIMIT), Clock.systemUTC())) {
+      base = "http://127.0.0.1:" + app.address.getPort();
+      awaitHealthy();
+      HttpResponse<String> r = http("POST", "/events", impression + "\n" + click("r-e2", "u7", "i1", t0 + 500, null)
+          + "\n" + imp("r-f", "u7", "flush", t0 + 10 * W, null, 1, 1.0));
+      assertEquals(202, r.statusCode(), r.body());
+      List<Interaction> got = new ArrayList<>();
+      consume(Topics.INTERACTIONS, rec -> {
+        Interaction i = Codecs.INTERACTION.decode(rec.value());
+        if (i.getUser().equals("u7") && !i.getItem().equals("flush")) {
+          got.add(i);
+        }
+        return !got.isEmpty();
+      });
+      assertEquals(1, got.size(), got.toString());
+      assertInteraction(got.get(0), 1, InteractionSource.CLICKED_IMPRESSION, t0, "q1", 2, 0.3);
+      assertEquals("r-e1", got.get(0).getEventId());
+      awaitMetric("relstream_ingest_streams_events_duplicate_total 1\n");
+    }
+  }
+
   private static void assertInteraction(Interaction i, int label, InteractionSource source, long ts, String req,
       Integer pos, Double prop) {
     assertTrue(i != null, "missing interaction");
