@@ -1,0 +1,463 @@
+package io.relstream.ingest;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.relstream.schemas.Codecs;
+import io.relstream.schemas.Topics;
+import io.relstream.schemas.avro.Click;
+import io.relstream.schemas.avro.DeadLetter;
+import io.relstream.schemas.avro.Event;
+import io.relstream.schemas.avro.Impression;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP collector: {@code POST /events} takes a JSON array of events, or NDJSON (one event object per
+ * line; the body is an array when its first non-whitespace byte is {@code [}), validates each event with
+ * {@link EventValidator} and writes valid ones to {@link Topics#EVENTS} (key = user, value
+ * {@link Codecs#EVENT}) and rejected ones to {@link Topics#DEAD_LETTER} (key and component
+ * {@value #COMPONENT}, the reason, the event's raw JSON bytes).
+ *
+ * <p>Answers (every body is JSON):
+ * <ul>
+ *   <li>202 {@code {"accepted": n, "rejected": m, "errors": [{"index": i, "reason": ...}]}} once the
+ *       producer has acknowledged every record of the request (events and dead letters);</li>
+ *   <li>400 when the body cannot be parsed at all (not JSON, empty, or NDJSON of which no line parses) and
+ *       413 when it exceeds the body limit; in both cases the raw bytes (at most the limit) are
+ *       dead-lettered first;</li>
+ *   <li>503 when Kafka did not acknowledge a record within the send timeout: nothing is dropped silently,
+ *       the client should retry (the streams app de-duplicates by event id);</li>
+ *   <li>405 for a wrong method, 404 for an unknown path; {@code GET /health} and {@code GET /metrics}
+ *       (Prometheus text of {@link IngestMetrics}).</li>
+ * </ul>
+ * Thread-safe; the producer is shared by the handler threads and closed by the owner, not by this class.
+ */
+final class Collector implements AutoCloseable {
+  static final String COMPONENT = "collector";
+  static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+  /** At most this many bytes beyond the limit are read and discarded so the 413 reaches the client. */
+  private static final long MAX_DRAIN_BYTES = 64L << 20;
+  private static final int MAX_ERRORS_LISTED = 100;
+  private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
+
+  static final String ACCEPTED = "collector_events_accepted";
+  static final String REJECTED = "collector_events_rejected";
+  static final String BODIES_REJECTED = "collector_bodies_rejected";
+  static final String KAFKA_FAILURES = "collector_kafka_failures";
+
+  /** An HTTP answer: status and JSON body. */
+  record Response(int status, String json) {}
+
+  /** One event of a parsed body: its JSON (null when its line did not parse), raw bytes, parse error. */
+  private record Item(JsonNode node, byte[] raw, String parseError) {}
+
+  /** A body that cannot be parsed at all. */
+  private static final class BadBody extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    BadBody(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final Producer<String, byte[]> producer;
+  private final EventValidator validator;
+  private final IngestMetrics metrics;
+  private final Clock clock;
+  private final int maxBodyBytes;
+  private final Duration sendTimeout;
+  private final Supplier<String> healthProblem;
+  private final ObjectMapper mapper = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /** Reads one element of an array from a shared parser: what follows it is the rest of the array. */
+  private final ObjectReader elementReader = mapper.reader()
+      .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private HttpServer server;
+  private ExecutorService executor;
+
+  /**
+   * @param producer acks=all, idempotent producer of String keys and byte[] values (not closed here)
+   * @param maxBodyBytes largest accepted request body
+   * @param sendTimeout how long a request waits for Kafka's acknowledgements before answering 503
+   * @param healthProblem null when healthy, else a description (makes {@code /health} answer 503); may be
+   *     null itself when there is nothing else to watch
+   */
+  Collector(Producer<String, byte[]> producer, EventValidator validator, IngestMetrics metrics, Clock clock,
+      int maxBodyBytes, Duration sendTimeout, Supplier<String> healthProblem) {
+    if (maxBodyBytes < 1) {
+      throw new IllegalArgumentException("maxBodyBytes must be >= 1: " + maxBodyBytes);
+    }
+    this.producer = Objects.requireNonNull(producer);
+    this.validator = Objects.requireNonNull(validator);
+    this.metrics = Objects.requireNonNull(metrics);
+    this.clock = Objects.requireNonNull(clock);
+    this.maxBodyBytes = maxBodyBytes;
+    this.sendTimeout = Objects.requireNonNull(sendTimeout);
+    this.healthProblem = healthProblem == null ? () -> null : healthProblem;
+    metrics.declare(ACCEPTED, "Events written to the events topic by the collector.")
+        .declare(REJECTED, "Events rejected by the collector, by reason class.")
+        .declare(BODIES_REJECTED, "Request bodies rejected as a whole, by reason.")
+        .declare(KAFKA_FAILURES, "Requests answered 503 because Kafka did not acknowledge a record.");
+  }
+
+  int maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  /**
+   * Handles one {@code POST /events} body.
+   *
+   * @param body the body, or its first {@code maxBodyBytes} bytes when {@code tooLarge}
+   * @param tooLarge whether the client sent more than {@code maxBodyBytes}
+   */
+  Response handleEvents(byte[] body, boolean tooLarge) {
+    List<Future<RecordMetadata>> sends = new ArrayList<>();
+    if (tooLarge) {
+      String reason = "body exceeds the limit of " + maxBodyBytes + " bytes";
+      metrics.inc(BODIES_REJECTED, "too_large");
+      Response kafka = sendAndWait(() -> sends.add(deadLetter(reason, body)), sends);
+      return kafka != null ? kafka : error(413, reason);
+    }
+    List<Item> items;
+    try {
+      items = parse(body);
+    } catch (BadBody e) {
+      String reason = e.getMessage();
+      metrics.inc(BODIES_REJECTED, body.length == 0 || isBlank(body) ? "empty" : "not_json");
+      Response kafka = sendAndWait(() -> sends.add(deadLetter(reason, body)), sends);
+      return kafka != null ? kafka : error(400, reason);
+    }
+    List<Map<String, Object>> errors = new ArrayList<>();
+    Map<String, Integer> rejectedByClass = new LinkedHashMap<>();
+    int[] accepted = {0};
+    Response kafka = sendAndWait(() -> {
+      for (int i = 0; i < items.size(); i++) {
+        Item it = items.get(i);
+        String reason;
+        String label;
+        if (it.parseError() != null) {
+          reason = it.parseError();
+          label = "not_json";
+        } else {
+          EventValidator.Result r = validator.validate(it.node());
+          if (r.isValid()) {
+            Event e = r.event();
+            sends.add(producer.send(new ProducerRecord<>(Topics.EVENTS, user(e), Codecs.EVENT.encode(e))));
+            accepted[0]++;
+            continue;
+          }
+          reason = r.reason();
+          label = r.rejection().label();
+        }
+        sends.add(deadLetter(reason, it.raw()));
+        rejectedByClass.merge(label, 1, Integer::sum);
+        if (errors.size() < MAX_ERRORS_LISTED) {
+          Map<String, Object> err = new LinkedHashMap<>();
+          err.put("index", i);
+          err.put("reason", reason);
+          errors.add(err);
+        }
+      }
+    }, sends);
+    if (kafka != null) {
+      return kafka;
+    }
+    metrics.add(ACCEPTED, "", accepted[0]);
+    rejectedByClass.forEach((label, n) -> metrics.add(REJECTED, label, n));
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("accepted", accepted[0]);
+    answer.put("rejected", items.size() - accepted[0]);
+    answer.put("errors", errors);
+    return new Response(202, json(answer));
+  }
+
+  /** Runs {@code sending}, then waits for every future; null when all were acknowledged, else a 503. */
+  private Response sendAndWait(Runnable sending, List<Future<RecordMetadata>> sends) {
+    long deadline = System.nanoTime() + sendTimeout.toNanos();
+    try {
+      sending.run();
+      for (Future<RecordMetadata> f : sends) {
+        f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return kafkaFailure("interrupted while waiting for Kafka");
+    } catch (ExecutionException e) {
+      return kafkaFailure(String.valueOf(e.getCause()));
+    } catch (TimeoutException e) {
+      return kafkaFailure("Kafka did not acknowledge within " + sendTimeout.toMillis() + " ms");
+    } catch (RuntimeException e) {
+      return kafkaFailure(String.valueOf(e));
+    }
+  }
+
+  private Response kafkaFailure(String detail) {
+    metrics.inc(KAFKA_FAILURES);
+    LOG.warn("answering 503: {}", detail);
+    return error(503, "events not stored, retry later: " + detail);
+  }
+
+  private Future<RecordMetadata> deadLetter(String reason, byte[] raw) {
+    DeadLetter dl = DeadLetter.newBuilder().setComponent(COMPONENT).setReason(reason)
+        .setPayload(ByteBuffer.wrap(raw)).setTimestamp(clock.millis()).build();
+    return producer.send(new ProducerRecord<>(Topics.DEAD_LETTER, COMPONENT, Codecs.DEAD_LETTER.encode(dl)));
+  }
+
+  private static String user(Event e) {
+    return e.getPayload() instanceof Impression i ? i.getUser() : ((Click) e.getPayload()).getUser();
+  }
+
+  /** Splits a body into events: a JSON array, or NDJSON. */
+  private List<Item> parse(byte[] body) throws BadBody {
+    int first = 0;
+    while (first < body.length && isSpace(body[first])) {
+      first++;
+    }
+    if (first == body.length) {
+      throw new BadBody("empty body: expected a JSON array of events or NDJSON");
+    }
+    return body[first] == '[' ? parseArray(body) : parseLines(body);
+  }
+
+  private List<Item> parseArray(byte[] body) throws BadBody {
+    List<Item> items = new ArrayList<>();
+    try (JsonParser p = mapper.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_ARRAY) {
+        throw new BadBody("body is not a JSON array");
+      }
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+        if (t == null) {
+          throw new BadBody("body is not valid JSON: unexpected end of input inside the array");
+        }
+        long start = p.currentTokenLocation().getByteOffset();
+        JsonNode node = elementReader.readTree(p);
+        byte[] raw;
+        if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+          long end = p.currentLocation().getByteOffset();
+          raw = Arrays.copyOfRange(body, (int) start, (int) end);
+        } else {
+          raw = mapper.writeValueAsBytes(node);
+        }
+        items.add(new Item(node, raw, null));
+      }
+      if (p.nextToken() != null) {
+        throw new BadBody("body is not valid JSON: content after the closing ']'");
+      }
+    } catch (JsonProcessingException e) {
+      throw new BadBody("body is not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new BadBody("body cannot be read: " + e.getMessage());
+    }
+    return items;
+  }
+
+  private List<Item> parseLines(byte[] body) throws BadBody {
+    List<Item> items = new ArrayList<>();
+    int parsed = 0;
+    int lineNo = 0;
+    String firstError = null;
+    for (int start = 0; start <= body.length; ) {
+      int end = start;
+      while (end < body.length && body[end] != '\n') {
+        end++;
+      }
+      lineNo++;
+      int a = start;
+      int b = end;
+      while (a < b && isSpace(body[a])) {
+        a++;
+      }
+      while (b > a && isSpace(body[b - 1])) {
+        b--;
+      }
+      if (a < b) {
+        byte[] raw = Arrays.copyOfRange(body, a, b);
+        try {
+          items.add(new Item(mapper.readTree(raw), raw, null));
+          parsed++;
+        } catch (JsonProcessingException e) {
+          String err = "line " + lineNo + " is not valid JSON: " + e.getOriginalMessage();
+          firstError = firstError == null ? err : firstError;
+          items.add(new Item(null, raw, err));
+        } catch (IOException e) {
+          throw new BadBody("body cannot be read: " + e.getMessage());
+        }
+      }
+      start = end + 1;
+    }
+    if (parsed == 0) {
+      throw new BadBody(items.size() <= 1
+          ? "body is not valid JSON: " + (firstError == null ? "no events" : firstError.replaceFirst(
+              "^line \\d+ is not valid JSON: ", ""))
+          : "body is not valid JSON or NDJSON: no line parses (" + firstError + ")");
+    }
+    return items;
+  }
+
+  private static boolean isSpace(byte c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  }
+
+  private static boolean isBlank(byte[] body) {
+    for (byte c : body) {
+      if (!isSpace(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Response error(int status, String message) {
+    return new Response(status, json(Map.of("error", message)));
+  }
+
+  private String json(Object value) {
+    try {
+      return mapper.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Starts listening on {@code address} (port 0 picks a free port) with a small pool of handler threads.
+   *
+   * @return the bound address
+   */
+  synchronized InetSocketAddress start(InetSocketAddress address) throws IOException {
+    if (server != null) {
+      throw new IllegalStateException("already started");
+    }
+    HttpServer s = HttpServer.create(address, 64);
+    AtomicInteger n = new AtomicInteger();
+    executor = Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "collector-http-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    s.setExecutor(executor);
+    s.createContext("/", this::route);
+    s.start();
+    server = s;
+    return s.getAddress();
+  }
+
+  private void route(HttpExchange ex) throws IOException {
+    try {
+      String path = ex.getRequestURI().getPath();
+      String method = ex.getRequestMethod();
+      switch (path) {
+        case "/events" -> {
+          if (!method.equals("POST")) {
+            drain(ex.getRequestBody(), MAX_DRAIN_BYTES);
+            ex.getResponseHeaders().set("Allow", "POST");
+            send(ex, error(405, "method " + method + " not allowed on /events (use POST)"), "application/json");
+            return;
+          }
+          InputStream in = ex.getRequestBody();
+          byte[] body = in.readNBytes(maxBodyBytes + 1);
+          boolean tooLarge = body.length > maxBodyBytes;
+          if (tooLarge) {
+            body = Arrays.copyOf(body, maxBodyBytes);
+            drain(in, MAX_DRAIN_BYTES);
+          }
+          send(ex, handleEvents(body, tooLarge), "application/json");
+        }
+        case "/health" -> {
+          if (getOnly(ex, method)) {
+            String problem = healthProblem.get();
+            send(ex, problem == null ? new Response(200, json(Map.of("status", "ok")))
+                : new Response(503, json(Map.of("status", "unavailable", "error", problem))), "application/json");
+          }
+        }
+        case "/metrics" -> {
+          if (getOnly(ex, method)) {
+            send(ex, new Response(200, metrics.prometheus()), "text/plain; version=0.0.4; charset=utf-8");
+          }
+        }
+        default -> send(ex, error(404, "no such path: " + path), "application/json");
+      }
+    } catch (RuntimeException e) {
+      LOG.error("request failed", e);
+      try {
+        send(ex, error(500, "internal error: " + e), "application/json");
+      } catch (IOException | RuntimeException ignored) {
+        // the response may already have been started; nothing more to tell the client
+      }
+    } finally {
+      ex.close();
+    }
+  }
+
+  private boolean getOnly(HttpExchange ex, String method) throws IOException {
+    if (method.equals("GET")) {
+      return true;
+    }
+    drain(ex.getRequestBody(), MAX_DRAIN_BYTES);
+    ex.getResponseHeaders().set("Allow", "GET");
+    send(ex, error(405, "method " + method + " not allowed on " + ex.getRequestURI().getPath() + " (use GET)"),
+        "application/json");
+    return false;
+  }
+
+  private static void drain(InputStream in, long max) throws IOException {
+    byte[] buf = new byte[64 * 1024];
+    long total = 0;
+    int r;
+    while (total < max && (r = in.read(buf)) >= 0) {
+      total += r;
+    }
+  }
+
+  private static void send(HttpExchange ex, Response r, String contentType) throws IOException {
+    byte[] bytes = r.json().getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", contentType);
+    ex.sendResponseHeaders(r.status(), bytes.length == 0 ? -1 : bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** Stops the HTTP server (waiting up to 1 s for exchanges in flight); the producer stays open. */
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.stop(1);
+      executor.shutdown();
+      server = null;
+    }
+  }
+}

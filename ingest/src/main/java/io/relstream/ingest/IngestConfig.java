@@ -1,0 +1,67 @@
+package io.relstream.ingest;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the streams topology.
+ *
+ * @param joinWindow W: a click joins an impression of the same (user, item) when
+ *     {@code impression.ts <= click.ts <= impression.ts + W}; an impression without a click is emitted as a
+ *     negative once stream time passes {@code ts + W}, a click without an impression once it passes
+ *     {@code click.ts + W}
+ * @param dedupeRetention how long (in stream time after first sight) an event id is remembered
+ * @param punctuateInterval stream-time interval of the expiry punctuation; the default, 1 ms, runs it whenever
+ *     stream time advances, so expiry is exact; a larger interval means fewer store scans but deadlines are
+ *     then resolved up to one interval late
+ * @param clock "now" for the validator's future-timestamp rule
+ * @param persistentStores RocksDB stores (production) or in-memory ones (topology tests)
+ * @param metrics where the streams app counts invalid, duplicate and undecodable events
+ */
+record IngestConfig(Duration joinWindow, Duration dedupeRetention, Duration punctuateInterval, Clock clock,
+    boolean persistentStores, IngestMetrics metrics) {
+  static final Duration DEFAULT_JOIN_WINDOW = Duration.ofMinutes(30);
+  static final Duration DEFAULT_DEDUPE_RETENTION = Duration.ofHours(1);
+  static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(1);
+
+  IngestConfig {
+    Objects.requireNonNull(clock);
+    Objects.requireNonNull(metrics);
+    if (joinWindow.isNegative() || joinWindow.isZero()) {
+      throw new IllegalArgumentException("join window must be positive: " + joinWindow);
+    }
+    if (dedupeRetention.isNegative() || dedupeRetention.isZero()) {
+      throw new IllegalArgumentException("dedupe retention must be positive: " + dedupeRetention);
+    }
+    if (punctuateInterval.isNegative() || punctuateInterval.isZero()) {
+      throw new IllegalArgumentException("punctuate interval must be positive: " + punctuateInterval);
+    }
+  }
+
+  /** Defaults: W = 30 min, retention 1 h, punctuation whenever stream time advances, system clock, RocksDB. */
+  static IngestConfig defaults() {
+    return new IngestConfig(DEFAULT_JOIN_WINDOW, DEFAULT_DEDUPE_RETENTION, DEFAULT_PUNCTUATE_INTERVAL,
+        Clock.systemUTC(), true, new IngestMetrics());
+  }
+
+  IngestConfig withJoinWindow(Duration w) {
+    return new IngestConfig(w, dedupeRetention, punctuateInterval, clock, persistentStores, metrics);
+  }
+
+  IngestConfig withDedupeRetention(Duration r) {
+    return new IngestConfig(joinWindow, r, punctuateInterval, clock, persistentStores, metrics);
+  }
+
+  IngestConfig withClock(Clock c) {
+    return new IngestConfig(joinWindow, dedupeRetention, punctuateInterval, c, persistentStores, metrics);
+  }
+
+  IngestConfig withPersistentStores(boolean p) {
+    return new IngestConfig(joinWindow, dedupeRetention, punctuateInterval, clock, p, metrics);
+  }
+
+  IngestConfig withMetrics(IngestMetrics m) {
+    return new IngestConfig(joinWindow, dedupeRetention, punctuateInterval, clock, persistentStores, m);
+  }
+}

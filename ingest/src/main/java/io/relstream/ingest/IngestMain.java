@@ -1,0 +1,325 @@
+package io.relstream.ingest;
+
+import io.relstream.schemas.Topics;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the HTTP collector and the ingest Kafka Streams app in one JVM.
+ *
+ * <pre>
+ * IngestMain --bootstrap HOST:PORT --state-dir DIR [--port 8081] [--host 0.0.0.0]
+ *            [--application-id relstream-ingest] [--join-window-ms 1800000] [--dedupe-retention-ms 3600000]
+ *            [--partitions 2] [--replication 1] [--max-body-bytes 1048576]
+ * </pre>
+ * Creates the topics it needs (events, interactions, dead-letter) when absent, starts the streams app
+ * (exactly_once_v2) and the collector, and closes both from a shutdown hook. {@code --help} prints the usage;
+ * a bad flag prints one line and exits with status 2.
+ */
+public final class IngestMain {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestMain.class);
+
+  static final String USAGE = String.join("\n",
+      "usage: IngestMain --bootstrap HOST:PORT --state-dir DIR [options]",
+      "  --bootstrap HOST:PORT       Kafka bootstrap servers (required)",
+      "  --state-dir DIR             Kafka Streams state directory (required)",
+      "  --port N                    collector HTTP port (default 8081; 0 picks a free one)",
+      "  --host ADDR                 collector bind address (default 0.0.0.0)",
+      "  --application-id ID         Kafka Streams application id (default relstream-ingest)",
+      "  --join-window-ms N          click/impression join window W, event time (default 1800000 = 30 min)",
+      "  --dedupe-retention-ms N     how long event ids are remembered, stream time (default 3600000 = 1 h)",
+      "  --partitions N              partitions of topics created when absent (default 2)",
+      "  --replication N             replication factor of created and internal topics (default 1)",
+      "  --max-body-bytes N          largest POST /events body (default 1048576)",
+      "  --help                      this text");
+
+  private IngestMain() {}
+
+  /** Parsed command line. */
+  record Config(String bootstrap, Path stateDir, int port, String host, String applicationId, long joinWindowMs,
+      long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes) {}
+
+  /** A bad command line; the message is one line. */
+  static final class UsageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Parses the flags.
+   *
+   * @return the config, or null when {@code --help} was given
+   * @throws UsageException for an unknown flag, a missing or bad value, or a missing required flag
+   */
+  static Config parse(String[] args) throws UsageException {
+    String bootstrap = null;
+    Path stateDir = null;
+    int port = 8081;
+    String host = "0.0.0.0";
+    String appId = "relstream-ingest";
+    long window = IngestConfig.DEFAULT_JOIN_WINDOW.toMillis();
+    long retention = IngestConfig.DEFAULT_DEDUPE_RETENTION.toMillis();
+    int partitions = 2;
+    int replication = 1;
+    int maxBody = Collector.DEFAULT_MAX_BODY_BYTES;
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (flag.equals("--help") || flag.equals("-h")) {
+        return null;
+      }
+      if (!Set.of("--bootstrap", "--state-dir", "--port", "--host", "--application-id", "--join-window-ms",
+          "--dedupe-retention-ms", "--partitions", "--replication", "--max-body-bytes").contains(flag)) {
+        throw new UsageException("unknown flag " + flag + " (see --help)");
+      }
+      if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+        throw new UsageException(flag + " needs a value");
+      }
+      String v = args[++i];
+      switch (flag) {
+        case "--bootstrap" -> bootstrap = hostPort(flag, v);
+        case "--state-dir" -> stateDir = Path.of(v);
+        case "--port" -> port = (int) number(flag, v, 0, 65535);
+        case "--host" -> host = v;
+        case "--application-id" -> appId = nonBlank(flag, v);
+        case "--join-window-ms" -> window = number(flag, v, 1, Long.MAX_VALUE / 4);
+        case "--dedupe-retention-ms" -> retention = number(flag, v, 1, Long.MAX_VALUE / 4);
+        case "--partitions" -> partitions = (int) number(flag, v, 1, 10_000);
+        case "--replication" -> replication = (int) number(flag, v, 1, Short.MAX_VALUE);
+        case "--max-body-bytes" -> maxBody = (int) number(flag, v, 1, Integer.MAX_VALUE - 1);
+        default -> throw new AssertionError(flag);
+      }
+    }
+    if (bootstrap == null) {
+      throw new UsageException("--bootstrap HOST:PORT is required");
+    }
+    if (stateDir == null) {
+      throw new UsageException("--state-dir DIR is required");
+    }
+    return new Config(bootstrap, stateDir, port, host, appId, window, retention, partitions, (short) replication,
+        maxBody);
+  }
+
+  private static String hostPort(String flag, String v) throws UsageException {
+    for (String hp : v.split(",")) {
+      int colon = hp.lastIndexOf(':');
+      if (colon <= 0 || colon == hp.length() - 1) {
+        throw new UsageException(flag + " expects HOST:PORT[,HOST:PORT...], got '" + v + "'");
+      }
+      number(flag, hp.substring(colon + 1), 1, 65535);
+    }
+    return v;
+  }
+
+  private static String nonBlank(String flag, String v) throws UsageException {
+    if (v.isBlank()) {
+      throw new UsageException(flag + " must not be blank");
+    }
+    return v;
+  }
+
+  private static long number(String flag, String v, long min, long max) throws UsageException {
+    long n;
+    try {
+      n = Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new UsageException(flag + " expects an integer, got '" + v + "'");
+    }
+    if (n < min || n > max) {
+      throw new UsageException(flag + " must be in [" + min + ", " + max + "], got " + n);
+    }
+    return n;
+  }
+
+  /** The running collector and streams app; {@link #close} stops both (idempotent). */
+  static final class App implements AutoCloseable {
+    final KafkaStreams streams;
+    final Collector collector;
+    final Producer<String, byte[]> producer;
+    final InetSocketAddress address;
+    final IngestMetrics metrics;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private boolean closing;
+
+    private App(KafkaStreams streams, Collector collector, Producer<String, byte[]> producer,
+        InetSocketAddress address, IngestMetrics metrics) {
+      this.streams = streams;
+      this.collector = collector;
+      this.producer = producer;
+      this.address = address;
+      this.metrics = metrics;
+    }
+
+    void awaitClose() throws InterruptedException {
+      closed.await();
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        if (closing) {
+          return;
+        }
+        closing = true;
+      }
+      LOG.info("stopping collector and streams app");
+      collector.close();
+      producer.close(Duration.ofSeconds(10));
+      streams.close(Duration.ofSeconds(30));
+      closed.countDown();
+      LOG.info("stopped");
+    }
+  }
+
+  /** Creates the topics when absent, then starts the streams app and the collector. */
+  static App start(Config c, Clock clock) throws Exception {
+    ensureTopics(c);
+    IngestMetrics metrics = new IngestMetrics();
+    IngestConfig ic = IngestConfig.defaults().withClock(clock).withMetrics(metrics)
+        .withJoinWindow(Duration.ofMillis(c.joinWindowMs())).withDedupeRetention(Duration.ofMillis(c.dedupeRetentionMs()));
+    StreamsBuilder builder = new StreamsBuilder();
+    IngestTopology.build(builder, ic);
+    KafkaStreams streams = new KafkaStreams(builder.build(), streamsProperties(c));
+    streams.setStateListener((now, before) -> LOG.info("streams state {} -> {}", before, now));
+    Producer<String, byte[]> producer = new KafkaProducer<>(producerProperties(c));
+    Collector collector = new Collector(producer, new EventValidator(clock), metrics, clock, c.maxBodyBytes(),
+        Duration.ofSeconds(35), () -> streams.state().isRunningOrRebalancing() || streams.state()
+            == KafkaStreams.State.CREATED ? null : "streams app is " + streams.state());
+    try {
+      streams.start();
+      InetSocketAddress address = collector.start(new InetSocketAddress(c.host(), c.port()));
+      LOG.info("collector listening on http://{}:{}/events (health /health, metrics /metrics); streams app '{}'"
+          + " reading '{}' from {}, state in {}", address.getHostString(), address.getPort(), c.applicationId(),
+          Topics.EVENTS, c.bootstrap(), c.stateDir());
+      return new App(streams, collector, producer, address, metrics);
+    } catch (Exception | Error e) {
+      collector.close();
+      producer.close(Duration.ZERO);
+      streams.close(Duration.ofSeconds(10));
+      throw e;
+    }
+  }
+
+  static Properties streamsProperties(Config c) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, c.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, c.stateDir().toAbsolutePath().toString());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replication());
+    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+    return p;
+  }
+
+  /** The collector's producer: idempotent, acks=all, records up to {@link #maxRecordBytes}. */
+  static Map<String, Object> producerProperties(Config c) {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRecordBytes(c));
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, c.applicationId() + "-collector");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return p;
+  }
+
+  /** Largest record the collector produces: a dead letter holding a whole rejected body, plus room. */
+  static int maxRecordBytes(Config c) {
+    return (int) Math.min(Integer.MAX_VALUE, c.maxBodyBytes() + 64L * 1024);
+  }
+
+  /**
+   * Creates events, interactions and dead-letter (with {@code max.message.bytes} large enough for a rejected
+   * body) with the configured partitions and replication if absent. Existing topics are left as they are: a
+   * dead-letter topic created elsewhere needs {@code max.message.bytes >= --max-body-bytes + 64 KiB}, or the
+   * collector answers 503 for bodies whose dead letter does not fit.
+   */
+  static void ensureTopics(Config c) throws InterruptedException, ExecutionException,
+      java.util.concurrent.TimeoutException {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap()))) {
+      Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (String t : List.of(Topics.EVENTS, Topics.INTERACTIONS, Topics.DEAD_LETTER)) {
+        if (!existing.contains(t)) {
+          NewTopic topic = new NewTopic(t, c.partitions(), c.replication());
+          if (t.equals(Topics.DEAD_LETTER)) {
+            // a rejected body (up to the body limit) must fit in one dead-letter record
+            topic.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxRecordBytes(c))));
+          }
+          missing.add(topic);
+        }
+      }
+      for (var e : admin.createTopics(missing).values().entrySet()) {
+        try {
+          e.getValue().get(60, TimeUnit.SECONDS);
+          LOG.info("created topic {} ({} partitions, replication {})", e.getKey(), c.partitions(), c.replication());
+        } catch (ExecutionException ex) {
+          if (!(ex.getCause() instanceof TopicExistsException)) {
+            throw ex;
+          }
+        }
+      }
+    }
+  }
+
+  /** Entry point; see the class comment. */
+  public static void main(String[] args) throws Exception {
+    Config c;
+    try {
+      c = parse(args);
+    } catch (UsageException e) {
+      System.err.println("IngestMain: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (c == null) {
+      System.out.println(USAGE);
+      return;
+    }
+    App app;
+    try {
+      app = start(c, Clock.systemUTC());
+    } catch (Exception e) {
+      LOG.error("cannot start ingest (bootstrap {}): {}", c.bootstrap(), e.toString(), e);
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(app::close, "ingest-shutdown"));
+    app.awaitClose();
+  }
+}

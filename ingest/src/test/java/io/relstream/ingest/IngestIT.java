@@ -1,0 +1,51 @@
+package io.relstream.ingest;
+
+import java.nio.file.Path;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link IngestScenario} against a real in-process KRaft broker (one combined node). Each test gets a fresh
+ * broker: the topic names are fixed, and one test's events would otherwise move the other's stream time.
+ */
+class IngestIT {
+  private KafkaClusterTestKit cluster;
+
+  @BeforeEach
+  void startBroker() throws Exception {
+    cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+        .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+        .setConfigProp("offsets.topic.replication.factor", "1")
+        .setConfigProp("transaction.state.log.replication.factor", "1")
+        .setConfigProp("transaction.state.log.min.isr", "1")
+        .setConfigProp("group.initial.rebalance.delay.ms", "0")
+        .build();
+    cluster.format();
+    cluster.startup();
+    cluster.waitForReadyBrokers();
+  }
+
+  @AfterEach
+  void stopBroker() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Timeout(600)
+  void collectorAndStreamsAppEndToEnd(@TempDir Path stateDir) throws Exception {
+    new IngestScenario(cluster.bootstrapServers()).run(stateDir);
+  }
+
+  @Test
+  @Timeout(600)
+  void heldImpressionsAndSeenIdsSurviveARestart(@TempDir Path first, @TempDir Path second) throws Exception {
+    new IngestScenario(cluster.bootstrapServers()).runRestart(first, second);
+  }
+}

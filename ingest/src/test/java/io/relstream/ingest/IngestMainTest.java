@@ -1,0 +1,48 @@
+package io.relstream.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class IngestMainTest {
+  @Test
+  void parsesFlagsWithDefaults() throws Exception {
+    IngestMain.Config c = IngestMain.parse(new String[] {"--bootstrap", "localhost:9092", "--state-dir", "/tmp/s"});
+    assertEquals(new IngestMain.Config("localhost:9092", Path.of("/tmp/s"), 8081, "0.0.0.0", "relstream-ingest",
+        1_800_000L, 3_600_000L, 2, (short) 1, 1 << 20), c);
+    c = IngestMain.parse(new String[] {"--port", "0", "--bootstrap", "a:1,b:2", "--state-dir", "d",
+        "--application-id", "x", "--join-window-ms", "60000", "--partitions", "3", "--max-body-bytes", "10"});
+    assertEquals(0, c.port());
+    assertEquals("x", c.applicationId());
+    assertEquals(60_000L, c.joinWindowMs());
+    assertEquals(3, c.partitions());
+    assertEquals(10, c.maxBodyBytes());
+    assertEquals(StreamsConfig.EXACTLY_ONCE_V2,
+        IngestMain.streamsProperties(c).get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+  }
+
+  @Test
+  void helpReturnsNull() throws Exception {
+    assertNull(IngestMain.parse(new String[] {"--bootstrap", "a:1", "--help"}));
+  }
+
+  @Test
+  void badFlagsAreOneLineErrors() {
+    assertEquals("unknown flag --nope (see --help)", msg("--nope", "1"));
+    assertEquals("--port needs a value", msg("--bootstrap", "a:1", "--state-dir", "d", "--port"));
+    assertEquals("--port expects an integer, got 'x'", msg("--port", "x"));
+    assertEquals("--port must be in [0, 65535], got 70000", msg("--port", "70000"));
+    assertEquals("--join-window-ms must be in [1, 2305843009213693951], got 0", msg("--join-window-ms", "0"));
+    assertEquals("--bootstrap expects HOST:PORT[,HOST:PORT...], got 'localhost'", msg("--bootstrap", "localhost"));
+    assertEquals("--bootstrap HOST:PORT is required", msg("--state-dir", "d"));
+    assertEquals("--state-dir DIR is required", msg("--bootstrap", "a:1"));
+  }
+
+  private static String msg(String... args) {
+    return assertThrows(IngestMain.UsageException.class, () -> IngestMain.parse(args)).getMessage();
+  }
+}
