@@ -24,6 +24,7 @@ import org.apache.kafka.common.config.TopicConfig;
  */
 final class EmbeddedBroker {
   static final int PARTITIONS = 2;
+  static final int DEAD_LETTER_MAX_BYTES = (1 << 20) + (64 << 10);
 
   private EmbeddedBroker() {}
 
@@ -114,7 +115,9 @@ final class EmbeddedBroker {
           new NewTopic(Topics.INTERACTIONS, PARTITIONS, (short) 1),
           new NewTopic(Topics.MODEL_UPDATES, PARTITIONS, (short) 1)
               .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-          new NewTopic(Topics.DEAD_LETTER, 1, (short) 1));
+          // room for a whole rejected request body (the collector's 1 MiB limit) plus its envelope
+          new NewTopic(Topics.DEAD_LETTER, 1, (short) 1)
+              .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(DEAD_LETTER_MAX_BYTES))));
       List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
       if (!missing.isEmpty()) {
         admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
