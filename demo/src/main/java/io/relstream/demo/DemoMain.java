@@ -1,5 +1,7 @@
 package io.relstream.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.relstream.core.data.DataFormatException;
 import io.relstream.core.progress.ProgressBar;
@@ -22,7 +24,10 @@ public final class DemoMain {
   private final DemoConfig config;
   private final PrintStream out;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
   private volatile Stack stack;
+  /** A user of the loaded data set, for the example queries. */
+  private String firstUser;
   private volatile boolean stopping;
 
   private DemoMain(DemoConfig config, PrintStream out) {
@@ -69,6 +74,7 @@ public final class DemoMain {
     out.println("relstream demo: listening on " + base
         + " (/events, /recommend/{user}, /similar/{item}, /health, /ready, /metrics)");
     if (!config.dataset().equals("none")) {
+      stack.check();
       load(base, work);
     }
     awaitReady(base);
@@ -94,6 +100,7 @@ public final class DemoMain {
     List<ObjectNode> events = config.dataset().equals("coat")
         ? DatasetEvents.coat(config.dataDir().resolve("coat"), end)
         : DatasetEvents.openBandit(config.dataDir().resolve("open-bandit"), end);
+    firstUser = events.get(0).path("user").asText();
     ProgressBar bar = new ProgressBar(System.err, "loading " + config.dataset(), events.size());
     long accepted = 0;
     long rejected = 0;
@@ -109,7 +116,7 @@ public final class DemoMain {
       if (r.statusCode() != 202) {
         throw new IOException("the collector answered " + r.statusCode() + ": " + r.body());
       }
-      var answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+      JsonNode answer = JSON.readTree(r.body());
       accepted += answer.path("accepted").asLong();
       rejected += answer.path("rejected").asLong();
       bar.advance(to - from, "accepted " + accepted + " rejected " + rejected);
@@ -122,6 +129,7 @@ public final class DemoMain {
   private void awaitReady(String base) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
     while (System.nanoTime() < deadline) {
+      stack.check();
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/ready"))
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
@@ -134,19 +142,53 @@ public final class DemoMain {
     out.println("relstream demo: no model is served yet (still training?); queries answer with the fallback");
   }
 
-  private void examples(String base) throws IOException, InterruptedException {
-    List<String> queries = switch (config.dataset()) {
-      case "coat" -> List.of("/recommend/coat-u0?k=5", "/recommend/someone-new?k=5", "/similar/coat-i10?k=5");
-      case "open-bandit" -> List.of("/recommend/someone-new?k=5", "/similar/obd-men-i14?k=5");
-      default -> List.of("/recommend/someone-new?k=5");
-    };
-    out.println("relstream demo: example queries");
-    for (String q : queries) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + q))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-      out.println("  curl " + base + q);
-      out.println("  -> " + r.statusCode() + " " + r.body());
+  /** Waits until the served model version has stopped moving for a few seconds (at most two minutes). */
+  private long settle(String base) throws IOException, InterruptedException {
+    long version = -1;
+    long stableSince = System.nanoTime();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      stack.check();
+      long v = JSON.readTree(get(base + "/recommend/someone-new?k=1").body()).path("modelVersion").asLong(-1);
+      if (v != version) {
+        version = v;
+        stableSince = System.nanoTime();
+      } else if (v >= 0 && System.nanoTime() - stableSince > TimeUnit.SECONDS.toNanos(5)) {
+        break;
+      }
+      Thread.sleep(500);
     }
+    return version;
+  }
+
+  private void examples(String base) throws IOException, InterruptedException {
+    long version = settle(base);
+    out.println("relstream demo: serving model version " + version + "; example queries");
+    String known = switch (config.dataset()) {
+      case "coat" -> "coat-u0";
+      case "open-bandit" -> firstUser;
+      default -> null;
+    };
+    String similarTo = null;
+    if (known != null) {
+      HttpResponse<String> r = show(base, "/recommend/" + known + "?k=5");
+      JsonNode items = JSON.readTree(r.body()).path("items");
+      if (items.size() > 0) similarTo = items.get(0).path("item").asText();
+    }
+    show(base, "/recommend/someone-new?k=5");
+    if (similarTo != null) show(base, "/similar/" + similarTo + "?k=5");
+  }
+
+  private HttpResponse<String> show(String base, String query) throws IOException, InterruptedException {
+    HttpResponse<String> r = get(base + query);
+    out.println("  curl " + base + query);
+    out.println("  -> " + r.statusCode() + " " + r.body());
+    return r;
+  }
+
+  private HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private void stop() {

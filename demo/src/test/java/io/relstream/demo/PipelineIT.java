@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * change what serving answers.
  *
  * <p>Known answer: users of group A click only items a0..a9 and users of group B only b0..b9, each
- * seeing a random mix of both. A trained model must recommend A items to an A user. A new user first
- * gets the fallback; after clicking a few A items, the model's answer (not the fallback), made of A
- * items it has not clicked yet.
+ * seeing a random mix of both. The trained item factors must place A items next to A items
+ * ({@code /similar}). A new user first gets the fallback; after clicking a0..a2, the model's answer
+ * (not the fallback), mostly made of the A items it has not clicked yet.
  */
 class PipelineIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -41,7 +41,7 @@ class PipelineIT {
     try (Stack stack = Stack.start(HOME, work, 0, List.of("--join-window-ms", "1000"),
         List.of("--checkpoint-interval-ms", "1000", "--batch-size", "64"), quiet)) {
       String base = stack.baseUrl();
-      JsonNode before = get(base + "/recommend/newcomer?k=5");
+      JsonNode before = get(base + "/recommend/a-newcomer?k=5");
       assertTrue(before.get("fallback").asBoolean(), "an unknown user gets the fallback: " + before);
 
       long t = System.currentTimeMillis() - 600_000;
@@ -64,27 +64,38 @@ class PipelineIT {
         }
       }
       post(base, lines);
-      JsonNode a = awaitModelAnswer(base, "a-user0");
-      int fromA = 0;
-      for (JsonNode it : a.get("items")) {
-        if (it.get("item").asText().startsWith("a")) fromA++;
-      }
-      assertTrue(fromA >= 4, "an A user is recommended A items: " + a);
+      awaitModelAnswer(base, "a-user0");
+      // the stream goes on after the first model; give the last batches time to be served
+      awaitVersionStable(base);
+      JsonNode similar = get(base + "/similar/a0?k=5");
+      assertTrue(countGroup(similar, "a") >= 4, "items like a0 are A items: " + similar);
 
-      List<String> newcomer = new ArrayList<>();
-      for (int k = 0; k < 3; k++) {
-        String id = "new" + k;
-        newcomer.add(DatasetEvents.impression(id + "i", "newcomer", "a" + k, t, id, 1, null).toString());
-        newcomer.add(DatasetEvents.click(id + "c", "newcomer", "a" + k, t + 10, id).toString());
-        t += 50;
+      // Two newcomers click six items of one group each, in three requests (so three batches update
+      // them); each must then be recommended mostly the unclicked items of its own group.
+      for (int step = 0; step < 3; step++) {
+        List<String> lines2 = new ArrayList<>();
+        for (String g : new String[] {"a", "b"}) {
+          for (int k = 2 * step; k < 2 * step + 2; k++) {
+            String id = "new-" + g + k;
+            lines2.add(DatasetEvents.impression(id + "i", g + "-newcomer", g + k, t, id, 1, null).toString());
+            lines2.add(DatasetEvents.click(id + "c", g + "-newcomer", g + k, t + 10, id).toString());
+            t += 50;
+          }
+        }
+        post(base, lines2);
+        Thread.sleep(1500);
       }
-      post(base, newcomer);
-      JsonNode after = awaitModelAnswer(base, "newcomer");
-      assertEquals(false, after.get("fallback").asBoolean());
-      for (JsonNode it : after.get("items")) {
+      awaitModelAnswer(base, "a-newcomer");
+      awaitVersionStable(base);
+      JsonNode a = get(base + "/recommend/a-newcomer?k=5");
+      JsonNode b = get(base + "/recommend/b-newcomer?k=5");
+      assertEquals(false, a.get("fallback").asBoolean());
+      for (JsonNode it : a.get("items")) {
         String item = it.get("item").asText();
-        assertTrue(!List.of("a0", "a1", "a2").contains(item), "clicked items are excluded: " + after);
+        assertTrue(!List.of("a0", "a1", "a2", "a3", "a4", "a5").contains(item), "clicked items are excluded: " + a);
       }
+      assertTrue(countGroup(a, "a") >= 3, "a user who clicked A items is recommended A items: " + a);
+      assertTrue(countGroup(b, "b") >= 3, "a user who clicked B items is recommended B items: " + b);
     }
   }
 
@@ -101,6 +112,31 @@ class PipelineIT {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), url + " -> " + r.body());
     return JSON.readTree(r.body());
+  }
+
+  private static int countGroup(JsonNode answer, String group) {
+    int n = 0;
+    for (JsonNode it : answer.get("items")) {
+      if (it.get("item").asText().startsWith(group)) n++;
+    }
+    return n;
+  }
+
+  /** Waits until the served model version has not changed for 3 s (at most 60 s). */
+  private void awaitVersionStable(String base) throws Exception {
+    long version = -2;
+    long since = System.nanoTime();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      long v = get(base + "/recommend/a-user0?k=1").get("modelVersion").asLong();
+      if (v != version) {
+        version = v;
+        since = System.nanoTime();
+      } else if (System.nanoTime() - since > TimeUnit.SECONDS.toNanos(3)) {
+        return;
+      }
+      Thread.sleep(250);
+    }
   }
 
   /** Polls until the user's answer comes from the model rather than the fallback. */
