@@ -88,6 +88,12 @@ public final class BenchPipeline {
     Thread watcher = new Thread(() -> watchModel(stack.bootstrap, go, modelTimestamp, modelVersion), "model-watch");
     watcher.setDaemon(true);
     watcher.start();
+    AtomicLong interactions = new AtomicLong();
+    AtomicLong interactionsTimestamp = new AtomicLong(Long.MIN_VALUE);
+    Thread ingestWatcher = new Thread(() -> watchInteractions(stack.bootstrap, go, interactions,
+        interactionsTimestamp), "interactions-watch");
+    ingestWatcher.setDaemon(true);
+    ingestWatcher.start();
 
     List<Thread> threads = new ArrayList<>();
     long start = System.currentTimeMillis();
@@ -109,6 +115,8 @@ public final class BenchPipeline {
     for (Thread t : threads) t.join();
     long loadEnd = System.currentTimeMillis();
     long reachedAtEnd = countReached(sent, modelTimestamp.get());
+    long joinedAtEnd = countReached(sent, interactionsTimestamp.get());
+    long interactionsAtEnd = interactions.get();
     // let the pipeline drain for up to 60 s to report the lag
     long drainDeadline = System.currentTimeMillis() + 60_000;
     while (countReached(sent, modelTimestamp.get()) < accepted.get() && System.currentTimeMillis() < drainDeadline) {
@@ -120,6 +128,8 @@ public final class BenchPipeline {
     double window = (loadEnd - start) / 1000.0;
     long[] f = freshness.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "HTTP ingest (events/s)", accepted.get() / window);
+    System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "through ingest by load end (events/s)", joinedAtEnd / window);
+    System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "interactions emitted (records/s)", interactionsAtEnd / window);
     System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "end to end, in the model by load end (events/s)",
         reachedAtEnd / window);
     System.out.printf(Locale.ROOT, "%-40s %12d ms%n", "drain after load (all events in the model)", drained);
@@ -198,6 +208,24 @@ public final class BenchPipeline {
       Thread.sleep(25);
     }
     return -1;
+  }
+
+  private static void watchInteractions(String bootstrap, AtomicBoolean go, AtomicLong count, AtomicLong ts) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(Topics.INTERACTIONS).stream()
+          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      while (go.get()) {
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          count.incrementAndGet();
+          ts.accumulateAndGet(Codecs.INTERACTION.decode(r.value()).getTimestamp(), Math::max);
+        }
+      }
+    }
   }
 
   private static void watchModel(String bootstrap, AtomicBoolean go, AtomicLong modelTs, AtomicLong version) {
