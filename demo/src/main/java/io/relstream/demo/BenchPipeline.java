@@ -54,29 +54,32 @@ public final class BenchPipeline {
     int seconds = 60;
     long checkpointMs = 2_000;
     int senders = 2;
+    int rate = 0;
     for (int k = 0; k < args.length; k++) {
       switch (args[k]) {
         case "--seconds" -> seconds = Integer.parseInt(args[++k]);
         case "--checkpoint-interval-ms" -> checkpointMs = Long.parseLong(args[++k]);
         case "--senders" -> senders = Integer.parseInt(args[++k]);
+        case "--rate" -> rate = Integer.parseInt(args[++k]);
         default -> {
           System.err.println("relstream bench pipeline: error: unknown option " + args[k]
-              + " (options: --seconds N --checkpoint-interval-ms N --senders N)");
+              + " (options: --seconds N --checkpoint-interval-ms N --senders N --rate EVENTS_PER_S)");
           System.exit(2);
         }
       }
     }
     Path home = Path.of(System.getProperty("relstream.home", ".")).toAbsolutePath().normalize();
     Path work = Files.createTempDirectory("relstream-bench-");
-    System.out.printf(Locale.ROOT, "bench pipeline: %d s of load, %d sender threads, checkpoint interval %d ms, "
-        + "%d cores; work dir %s%n", seconds, senders, checkpointMs, Runtime.getRuntime().availableProcessors(), work);
+    System.out.printf(Locale.ROOT, "bench pipeline: %d s of load, %d sender threads, rate %s, checkpoint interval"
+            + " %d ms, %d cores; work dir %s%n", seconds, senders, rate > 0 ? rate + " events/s" : "unlimited",
+        checkpointMs, Runtime.getRuntime().availableProcessors(), work);
     try (Stack stack = Stack.start(home, work, 0, List.of("--join-window-ms", "1000"),
         List.of("--checkpoint-interval-ms", String.valueOf(checkpointMs)), System.out)) {
-      run(stack, seconds, senders, checkpointMs);
+      run(stack, seconds, senders, checkpointMs, rate);
     }
   }
 
-  static void run(Stack stack, int seconds, int senders, long checkpointMs) throws Exception {
+  static void run(Stack stack, int seconds, int senders, long checkpointMs, int rate) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     String base = stack.baseUrl();
     AtomicBoolean go = new AtomicBoolean(true);
@@ -100,7 +103,8 @@ public final class BenchPipeline {
     long end = start + seconds * 1000L;
     for (int s = 0; s < senders; s++) {
       final int id = s;
-      Thread t = new Thread(() -> send(http, base, id, end, accepted, sent), "sender-" + s);
+      final double perSender = rate > 0 ? (double) rate / senders : 0;
+      Thread t = new Thread(() -> send(http, base, id, end, accepted, sent, perSender), "sender-" + s);
       t.start();
       threads.add(t);
     }
@@ -152,14 +156,29 @@ public final class BenchPipeline {
   }
 
   private static void send(HttpClient http, String base, int id, long end, AtomicLong accepted,
-      ConcurrentLinkedQueue<long[]> sent) {
+      ConcurrentLinkedQueue<long[]> sent, double perSecond) {
     SplittableRandom rng = new SplittableRandom(id);
     long seq = 0;
+    long started = System.currentTimeMillis();
+    long posted = 0;
+    int perPost = perSecond > 0 ? (int) Math.max(1, Math.min(PER_POST, perSecond / 10)) : PER_POST;
     while (System.currentTimeMillis() < end) {
+      if (perSecond > 0) {
+        long due = started + (long) (posted * 1000 / perSecond);
+        long wait = due - System.currentTimeMillis();
+        if (wait > 0) {
+          try {
+            Thread.sleep(wait);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
       StringBuilder body = new StringBuilder();
       long now = System.currentTimeMillis();
       int n = 0;
-      while (n < PER_POST) {
+      while (n < perPost) {
         int u = rng.nextInt(USERS);
         int i = (int) Math.min(ITEMS - 1, Math.floor(Math.pow(rng.nextDouble(), 2.5) * ITEMS));
         String e = "s" + id + "-" + seq++;
@@ -174,6 +193,7 @@ public final class BenchPipeline {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
             .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
             HttpResponse.BodyHandlers.ofString());
+        posted += n;
         if (r.statusCode() == 202) {
           long total = accepted.addAndGet(JSON.readTree(r.body()).path("accepted").asLong());
           sent.add(new long[] {now, total});
