@@ -24,6 +24,50 @@ final class ScalarPairTrainer implements PairTrainer {
     this.stepSizes = rule.optimizer() == StepRule.Optimizer.ADAM ? rule.stepSizes() : null;
   }
 
+  /**
+   * One pair's Adam update of p_u and q_i with coefficient g = dLoss/ds: per-row step counts (capped at
+   * {@link StepRule#T_CAP}) select the bias-corrected step size; L2 joins the gradient. Shared by the
+   * reference and the blocked Java path, which differ only in how they order the dot products.
+   */
+  static void adamUpdate(FactorModel model, RowAdamState state, StepRule rule, float[] stepSizes, int u, int i,
+      float g) {
+    int dim = model.dim;
+    int pu = u * dim;
+    int qi = i * dim;
+    int tu = Math.min(StepRule.T_CAP, state.userSteps[u] + 1);
+    int ti = Math.min(StepRule.T_CAP, state.itemSteps[i] + 1);
+    state.userSteps[u] = tu;
+    state.itemSteps[i] = ti;
+    float lrU = stepSizes[tu];
+    float lrI = stepSizes[ti];
+    float l2 = rule.l2();
+    float b1 = rule.beta1();
+    float b2 = rule.beta2();
+    float eps = rule.epsilon();
+    float[] p = model.userFactors;
+    float[] q = model.itemFactors;
+    float[] um = state.userM;
+    float[] uv = state.userV;
+    float[] im = state.itemM;
+    float[] iv = state.itemV;
+    for (int d = 0; d < dim; d++) {
+      float pv = p[pu + d];
+      float qv = q[qi + d];
+      float gp = g * qv + l2 * pv;
+      float gq = g * pv + l2 * qv;
+      float mp = b1 * um[pu + d] + (1f - b1) * gp;
+      float vp = b2 * uv[pu + d] + (1f - b2) * gp * gp;
+      float mq = b1 * im[qi + d] + (1f - b1) * gq;
+      float vq = b2 * iv[qi + d] + (1f - b2) * gq * gq;
+      um[pu + d] = mp;
+      uv[pu + d] = vp;
+      im[qi + d] = mq;
+      iv[qi + d] = vq;
+      p[pu + d] = pv - lrU * mp / ((float) Math.sqrt(vp) + eps);
+      q[qi + d] = qv - lrI * mq / ((float) Math.sqrt(vq) + eps);
+    }
+  }
+
   @Override
   public int train(Batch batch) {
     PairRule.checkIndices(batch, model);
@@ -60,35 +104,7 @@ final class ScalarPairTrainer implements PairTrainer {
       }
       return 1;
     }
-    int tu = Math.min(StepRule.T_CAP, state.userSteps[u] + 1);
-    int ti = Math.min(StepRule.T_CAP, state.itemSteps[i] + 1);
-    state.userSteps[u] = tu;
-    state.itemSteps[i] = ti;
-    float lrU = stepSizes[tu];
-    float lrI = stepSizes[ti];
-    float b1 = rule.beta1();
-    float b2 = rule.beta2();
-    float eps = rule.epsilon();
-    float[] um = state.userM;
-    float[] uv = state.userV;
-    float[] im = state.itemM;
-    float[] iv = state.itemV;
-    for (int d = 0; d < dim; d++) {
-      float pv = p[pu + d];
-      float qv = q[qi + d];
-      float gp = g * qv + l2 * pv;
-      float gq = g * pv + l2 * qv;
-      float mp = b1 * um[pu + d] + (1f - b1) * gp;
-      float vp = b2 * uv[pu + d] + (1f - b2) * gp * gp;
-      float mq = b1 * im[qi + d] + (1f - b1) * gq;
-      float vq = b2 * iv[qi + d] + (1f - b2) * gq * gq;
-      um[pu + d] = mp;
-      uv[pu + d] = vp;
-      im[qi + d] = mq;
-      iv[qi + d] = vq;
-      p[pu + d] = pv - lrU * mp / ((float) Math.sqrt(vp) + eps);
-      q[qi + d] = qv - lrI * mq / ((float) Math.sqrt(vq) + eps);
-    }
+    adamUpdate(model, state, rule, stepSizes, u, i, g);
     return 1;
   }
 
