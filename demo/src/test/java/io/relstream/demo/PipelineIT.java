@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * seeing a random mix of both (so each has A items it was never shown). The trained item factors must
  * place A items next to A items ({@code /similar}), and an A user must be recommended mostly the A
  * items it has not clicked. A new user first gets the fallback, then, once its clicks are trained, the
- * model's answer without the items it clicked.
+ * model's answer: other A items, without the ones it clicked.
  */
 class PipelineIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -75,8 +75,8 @@ class PipelineIT {
         assertTrue(countGroup(r, user.substring(0, 1)) >= 3, user + " is recommended its group's items: " + r);
       }
 
-      // A newcomer clicks a0..a2: once trained, the model answers for it, without those items.
-      // (Its group is not asserted: three lazy-Adam steps barely move a randomly initialised row.)
+      // A newcomer clicks a0..a2: once trained, the model answers for it, without those items, and
+      // mostly with other A items (user rows start at zero, so its first steps point at what it clicked).
       List<String> newcomer = new ArrayList<>();
       for (int k = 0; k < 3; k++) {
         String id = "new" + k;
@@ -91,6 +91,7 @@ class PipelineIT {
         String item = it.get("item").asText();
         assertTrue(!List.of("a0", "a1", "a2").contains(item), "clicked items are excluded: " + a);
       }
+      assertTrue(countGroup(a, "a") >= 3, "a newcomer who clicked A items is recommended A items: " + a);
     }
   }
 

@@ -22,9 +22,12 @@ import java.util.SplittableRandom;
  * Trains a Rel-MF factor model on a stream of interactions, one mini-batch per {@code batchSize} events.
  *
  * <p><b>Ids.</b> String user and item ids get dense indices in order of first appearance; the tables grow
- * by doubling ({@link #ensureCapacity}), keeping values and Adam state. Row r of either table starts as
- * uniform in [-a, a], a = {@value #INIT_RANGE}, drawn from a generator seeded by (seed, table, r) only, so a
- * row's initial value does not depend on when the tables grew.
+ * by doubling ({@link #ensureCapacity}), keeping values and Adam state. Item row r starts uniform in
+ * [-a, a], a = {@value #INIT_RANGE}, drawn from a generator seeded by (seed, table, r) only, so a row's
+ * initial value does not depend on when the tables grew. User rows start at zero (fold-in): a new user's
+ * first gradient is then -sum of g q_i over its pairs, so its first steps point the row at the items it
+ * clicked and away from its negatives, instead of wandering from a random start that a few lazy-Adam
+ * steps cannot overcome. The random item rows break the symmetry.
  *
  * <p><b>Batches.</b> Events are buffered; the {@code batchSize}-th completes batch b (b = 1, 2, ...). The
  * batch holds, in event order, each event's pair (u, i, Y, &theta;) (Y = 1 clicked, Y = 0 shown without a
@@ -120,6 +123,10 @@ public final class OnlineTrainer implements AutoCloseable {
 
   private void initRows(float[] table, int from, int to, int kind) {
     int dim = config.dim();
+    if (kind == 0) {
+      java.util.Arrays.fill(table, from * dim, to * dim, 0f); // users: fold-in from zero
+      return;
+    }
     for (int r = from; r < to; r++) {
       SplittableRandom rng = new SplittableRandom(mix(config.seed(), kind, r));
       for (int d = 0; d < dim; d++) {
