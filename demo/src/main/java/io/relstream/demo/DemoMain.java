@@ -14,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +28,8 @@ public final class DemoMain {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final ObjectMapper JSON = new ObjectMapper();
   private volatile Stack stack;
+  /** Every child started so far, registered as it starts (so Ctrl-C during start-up stops them too). */
+  private final List<ChildProcess> children = Collections.synchronizedList(new ArrayList<>());
   /** A user of the loaded data set, for the example queries. */
   private String firstUser;
   private volatile boolean stopping;
@@ -69,7 +73,7 @@ public final class DemoMain {
   private void run() throws IOException, InterruptedException, DataFormatException {
     Path work = config.workdir();
     out.println("relstream demo: state in " + work + " (child logs in " + work.resolve("logs") + ")");
-    stack = Stack.start(config.home(), work, config.port(), List.of(), List.of(), out);
+    stack = Stack.start(config.home(), work, config.port(), List.of(), List.of(), out, children);
     String base = stack.baseUrl();
     out.println("relstream demo: listening on " + base
         + " (/events, /recommend/{user}, /similar/{item}, /health, /ready, /metrics)");
@@ -194,6 +198,10 @@ public final class DemoMain {
   private void stop() {
     stopping = true;
     Stack s = stack;
-    if (s != null) s.close();
+    if (s != null) {
+      s.close();
+    } else {
+      Stack.stopAll(children);
+    }
   }
 }

@@ -39,7 +39,16 @@ final class Stack implements AutoCloseable {
   static Stack start(Path home, Path work, int port, List<String> ingestArgs, List<String> trainArgs,
       PrintStream out)
       throws IOException, InterruptedException {
-    List<ChildProcess> children = Collections.synchronizedList(new ArrayList<>());
+    return start(home, work, port, ingestArgs, trainArgs, out,
+        Collections.synchronizedList(new ArrayList<>()));
+  }
+
+  /**
+   * As above, registering each child in {@code children} (a synchronized list the caller owns) as soon as
+   * it is started, so a caller interrupted during start-up (Ctrl-C) can still stop what was started.
+   */
+  static Stack start(Path home, Path work, int port, List<String> ingestArgs, List<String> trainArgs,
+      PrintStream out, List<ChildProcess> children) throws IOException, InterruptedException {
     Stack[] started = new Stack[1];
     try {
       Files.createDirectories(work);
@@ -124,7 +133,8 @@ final class Stack implements AutoCloseable {
     throw new IOException(c.name + " did not answer " + path + " within 120 s; its log ends:\n" + c.tail(30));
   }
 
-  private static void stopAll(List<ChildProcess> children) {
+  /** Stops the children in reverse order of start. */
+  static void stopAll(List<ChildProcess> children) {
     List<ChildProcess> reverse = new ArrayList<>(children);
     Collections.reverse(reverse);
     for (ChildProcess c : reverse) {
