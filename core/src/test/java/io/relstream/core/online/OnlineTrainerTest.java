@@ -149,6 +149,40 @@ class OnlineTrainerTest {
   }
 
   @Test
+  void newcomersWithThreeClicksAreRecommendedTheirGroup() {
+    TasteGroups g = new TasteGroups(20, 20, 5);
+    List<TasteGroups.Event> events = g.events(20_000, 6);
+    OnlinePropensity prop = new OnlinePropensity(OnlinePropensity.Mode.AUTO, 0.5, 0);
+    try (OnlineTrainer t = new OnlineTrainer(small().withBatchSize(64).withDim(16), Path.JAVA)) {
+      feed(t, prop, events);
+      t.flush();
+      // ten newcomers, each clicking three items of its group, trained as one (flushed) batch
+      java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+      List<TasteGroups.Event> newcomers = new ArrayList<>();
+      long time = events.get(events.size() - 1).time();
+      for (int n = 0; n < 10; n++) {
+        char group = n % 2 == 0 ? 'a' : 'b';
+        for (int c = 0; c < 3; c++) {
+          newcomers.add(new TasteGroups.Event("new" + n, group + Integer.toString(rng.nextInt(20)), 1,
+              time += 1000, true));
+        }
+      }
+      feed(t, prop, newcomers);
+      assertNotNull(t.flush());
+      int good = 0;
+      for (int n = 0; n < 10; n++) {
+        char group = n % 2 == 0 ? 'a' : 'b';
+        List<String> top = t.recommend("new" + n, 5);
+        assertEquals(5, top.size());
+        long own = top.stream().filter(item -> TasteGroups.groupOfItem(item) == group).count();
+        assertTrue(own >= 3, "new" + n + " (group " + group + ") is recommended " + top);
+        good += (int) own;
+      }
+      assertTrue(good >= 45, "newcomers' top-5 from their group: " + good + " of 50");
+    }
+  }
+
+  @Test
   void batchCarriesEventsSampledNegativesAndChangedRows() {
     OnlineConfig cfg = small().withBatchSize(3).withNegativesPerPositive(2);
     try (OnlineTrainer t = new OnlineTrainer(cfg, Path.JAVA)) {
