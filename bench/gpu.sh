@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .gpu/java ] || { echo "gpu.sh: .gpu/java missing: run ./relstream bench gpu-bundle first and carry .gpu" >&2; exit 2; }
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >&2 || true
-exec timeout 290 .gpu/java -Xmx24g -Djava.awt.headless=true io.relstream.bench.KernelBench --quick --json "$@"
+exec timeout 290 .gpu/java -Xmx24g --add-modules jdk.incubator.vector -Djava.awt.headless=true io.relstream.bench.KernelBench --quick --json "$@"

@@ -136,6 +136,10 @@ public final class KernelBench {
       boolean adam = rule.optimizer() == StepRule.Optimizer.ADAM;
       RowAdamState state = adam ? new RowAdamState(model) : null;
       if (config.paths().contains("java")) {
+        // the reference's float order first (bit-identical), then the reassociated dots, side by side
+        try (PairTrainer t = Accel.exactJavaTrainer(model, state, rule, Workloads.OBJECTIVE)) {
+          trainLine(t, rule, dim, batches, -1, "sequential");
+        }
         try (PairTrainer t = Accel.javaTrainer(model, state, rule, Workloads.OBJECTIVE)) {
           trainLine(t, rule, dim, batches, -1, "sequential");
         }

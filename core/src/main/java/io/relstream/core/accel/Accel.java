@@ -24,10 +24,56 @@ public final class Accel {
     return new ScalarPairTrainer(model, state, rule, objective);
   }
 
-  /** The fast plain-Java trainer; {@code state} may be null for SGD. */
+  /**
+   * The fastest plain-Java trainer present: with the Vector API ({@link #vectorUnavailable()} null) the
+   * dots and SGD row updates are explicit vectors (results equal the reference up to float rounding),
+   * else {@link #exactJavaTrainer}; {@code state} may be null for SGD.
+   */
   public static PairTrainer javaTrainer(FactorModel model, RowAdamState state, StepRule rule,
       Objective objective) {
-    return new JavaPairTrainer(model, state, rule, objective);
+    return new JavaPairTrainer(model, state, rule, objective, vectorUnavailable() == null);
+  }
+
+  /**
+   * Null when the Java Vector API can be used in this JVM, else why not (logged once as a warning):
+   * it is the incubator module {@code jdk.incubator.vector}, present only when the JVM was started with
+   * {@code --add-modules jdk.incubator.vector}. {@code -Drelstream.accel.vector=false} turns it off.
+   */
+  public static String vectorUnavailable() {
+    return VectorCheck.REASON;
+  }
+
+  private static final class VectorCheck {
+    static final String REASON = check();
+
+    private static String check() {
+      String why = null;
+      if (!Boolean.parseBoolean(System.getProperty("relstream.accel.vector", "true"))) {
+        why = "turned off by -Drelstream.accel.vector=false";
+      } else if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+        why = "module jdk.incubator.vector not loaded (start the JVM with --add-modules jdk.incubator.vector)";
+      } else {
+        try {
+          float s = VectorRows.dot(new float[] {1, 2, 3}, 0, new float[] {4, 5, 6}, 0, 3);
+          if (s != 32f) {
+            why = "vector dot self-check gave " + s + " instead of 32";
+          }
+        } catch (LinkageError | RuntimeException e) {
+          why = "Vector API failed its self-check: " + e;
+        }
+      }
+      if (why != null) {
+        System.getLogger("io.relstream.core.accel").log(System.Logger.Level.WARNING,
+            "plain-Java training without the Vector API: " + why);
+      }
+      return why;
+    }
+  }
+
+  /** The blocked plain-Java trainer in the reference's float order: bit-identical to the reference. */
+  public static PairTrainer exactJavaTrainer(FactorModel model, RowAdamState state, StepRule rule,
+      Objective objective) {
+    return new JavaPairTrainer(model, state, rule, objective, false);
   }
 
   /**

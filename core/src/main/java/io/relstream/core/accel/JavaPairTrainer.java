@@ -5,24 +5,35 @@ import io.relstream.core.kernel.Objective;
 import io.relstream.core.model.FactorModel;
 
 /**
- * The fast plain-Java training path (one thread; no Vector API). Same results as
- * {@link ScalarPairTrainer} bit for bit: the same float operations in the same order per pair.
+ * The fast plain-Java training path (one thread; no Vector API), in two variants:
+ * <ul>
+ *   <li>exact order ({@link Accel#exactJavaTrainer}): the same float operations in the same order per
+ *       pair as {@link ScalarPairTrainer}, so the same results bit for bit;</li>
+ *   <li>vector ({@link Accel#javaTrainer} when the Vector API is present): the dot and the SGD row update
+ *       in {@link VectorRows}. The update rounds as the reference does; the dot is summed lane-wise, so
+ *       results equal the reference up to float rounding (the parity suite's tolerance). Adam's row update
+ *       stays scalar.</li>
+ * </ul>
  *
  * <p>Speed comes from memory-level parallelism, the update being bound by random row accesses
- * (16 d + 16 bytes per SGD update). Pairs go in blocks of {@value #BLOCK}:
+ * (16 d + 16 bytes per SGD update). Pairs go in blocks of {@code BLOCK} (default 16,
+ * {@code -Drelstream.accel.block}):
  * <ol>
- *   <li>touch-ahead: before computing block b, one load per 64-byte line of the rows of block
- *       b + {@link #AHEAD} (default 2) is issued (their sum goes to a sink field so the JIT keeps them). These independent misses overlap
- *       with the arithmetic of block b, the software prefetch Java lacks;</li>
- *   <li>if block b has no repeated user and no repeated item, its 8 dots are computed first, then its 8
- *       updates ("8 dots then 8 updates"); with disjoint rows this equals the sequential order;</li>
+ *   <li>touch: before computing block b, one load per 64-byte line of the rows of block b + {@code AHEAD}
+ *       is issued (their sum goes to a sink field so the JIT keeps them). These loads are independent, so
+ *       their misses overlap, the software prefetch Java lacks. Default AHEAD = 0 (the block itself, just
+ *       before its dots, {@code -Drelstream.accel.ahead}): at d = 64 on 1M x 100k tables it beat touching 1
+ *       or 2 blocks ahead (the loads of a later block stall the reorder window behind the current block's
+ *       work), and blocks of 16-32 beat 4 and 8 (noisy 2-core machine, 4.4-5.1 vs 3.8-4.4 M/s);</li>
+ *   <li>if block b has no repeated user and no repeated item, its dots are computed first, then its
+ *       updates; with disjoint rows this equals the sequential order;</li>
  *   <li>otherwise the block's pairs run one by one, which is the sequential order by definition.</li>
  * </ol>
  */
 final class JavaPairTrainer implements PairTrainer {
-  static final int BLOCK = 8;
+  static final int BLOCK = Integer.getInteger("relstream.accel.block", 16);
   /** How many blocks ahead the touch-ahead runs. */
-  static final int AHEAD = Integer.getInteger("relstream.accel.ahead", 2);
+  static final int AHEAD = Integer.getInteger("relstream.accel.ahead", 0);
   /** Floats per 64-byte cache line. */
   private static final int LINE = 16;
 
@@ -32,11 +43,14 @@ final class JavaPairTrainer implements PairTrainer {
   private final Objective objective;
   private final float[] stepSizes;
   private final float[] coef = new float[BLOCK];
+  private final boolean vector;
   /** Keeps touch-ahead loads alive; read by nobody. */
   float sink;
 
-  JavaPairTrainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective) {
+  JavaPairTrainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective,
+      boolean vector) {
     this.model = model;
+    this.vector = vector;
     this.state = Accel.checkState(model, state, rule);
     this.rule = rule;
     this.objective = objective;
@@ -54,10 +68,15 @@ final class JavaPairTrainer implements PairTrainer {
     int applied = 0;
     float touched = 0f;
     int k = 0;
-    touched += touch(users, items, 0, Math.min(n, AHEAD * BLOCK));
+    boolean ahead = AHEAD > 0;
+    if (ahead) {
+      touched += touch(users, items, 0, Math.min(n, AHEAD * BLOCK));
+    }
     for (; k + BLOCK <= n; k += BLOCK) {
       int next = k + AHEAD * BLOCK;
-      if (next < n) {
+      if (!ahead) {
+        touched += touch(users, items, k, k + BLOCK);
+      } else if (next < n) {
         touched += touch(users, items, next, Math.min(n, next + BLOCK));
       }
       if (conflictFree(users, items, k)) {
@@ -116,10 +135,7 @@ final class JavaPairTrainer implements PairTrainer {
     for (int j = 0; j < BLOCK; j++) {
       int pu = users[k + j] * dim;
       int qi = items[k + j] * dim;
-      float s = 0f;
-      for (int d = 0; d < dim; d++) {
-        s += p[pu + d] * q[qi + d];
-      }
+      float s = dot(p, pu, q, qi, dim);
       g[j] = PairRule.coefficient(objective.loss(), s, labels[k + j], theta[k + j], objective.clip(),
           objective.negativeWeight());
     }
@@ -139,10 +155,7 @@ final class JavaPairTrainer implements PairTrainer {
     float[] q = model.itemFactors;
     int pu = u * dim;
     int qi = i * dim;
-    float s = 0f;
-    for (int d = 0; d < dim; d++) {
-      s += p[pu + d] * q[qi + d];
-    }
+    float s = dot(p, pu, q, qi, dim);
     float g = PairRule.coefficient(objective.loss(), s, label, theta, objective.clip(),
         objective.negativeWeight());
     if (Float.isNaN(g)) {
@@ -152,8 +165,22 @@ final class JavaPairTrainer implements PairTrainer {
     return 1;
   }
 
+  private float dot(float[] p, int pu, float[] q, int qi, int dim) {
+    if (vector) {
+      return VectorRows.dot(p, pu, q, qi, dim);
+    }
+    float s = 0f;
+    for (int d = 0; d < dim; d++) {
+      s += p[pu + d] * q[qi + d];
+    }
+    return s;
+  }
+
   private void update(int u, int i, float g) {
-    if (stepSizes == null) {
+    if (stepSizes == null && vector) {
+      VectorRows.sgd(model.userFactors, model.itemFactors, u * model.dim, i * model.dim, model.dim, g,
+          rule.learningRate(), rule.l2());
+    } else if (stepSizes == null) {
       sgd(model.userFactors, model.itemFactors, u * model.dim, i * model.dim, model.dim, g,
           rule.learningRate(), rule.l2());
     } else {
@@ -185,7 +212,8 @@ final class JavaPairTrainer implements PairTrainer {
 
   @Override
   public String device() {
-    return "java (blocked, 1 thread)";
+    return vector ? "java (blocked, vector API " + VectorRows.SPECIES.vectorBitSize() + "-bit, 1 thread)"
+        : "java (blocked, 1 thread)";
   }
 
   @Override

@@ -7,15 +7,15 @@ import io.relstream.core.kernel.Objective;
 import io.relstream.core.model.FactorModel;
 
 /**
- * The parity suite on the fast plain-Java paths ({@link JavaPairTrainer}, {@link JavaTopK} with 3
- * threads): they perform the reference's float operations in the reference's order, so the expected
- * tolerance is zero (bit-identical tables, items and scores).
+ * The parity suite on the plain-Java paths that keep the reference's float order ({@link
+ * Accel#exactJavaTrainer}, {@link JavaTopK} with 3 threads): the expected tolerance is zero
+ * (bit-identical tables, items and scores).
  */
 class JavaAccelParityTest extends AccelContract {
 
   @Override
   PairTrainer trainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective, int cap) {
-    return Accel.javaTrainer(model, state, rule, objective);
+    return Accel.exactJavaTrainer(model, state, rule, objective);
   }
 
   @Override
