@@ -9,7 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The fast plain-Java top-k (no Vector API): same items, order and score bits as {@link ScalarTopK}.
+ * The fast plain-Java top-k: same items, order and score bits as {@link ScalarTopK}.
  *
  * <p><b>Layout.</b> At construction and on {@link #refresh()} the item table is copied into tiles of
  * T items stored dimension-major: tile t holds q<sub>tT + j</sub>[d] at {@code d * T + j}. Scoring a
@@ -17,6 +17,10 @@ import java.util.concurrent.Future;
  * that C2 vectorises with no reassociation, so every score is the same sequential sum over d as the
  * reference. T is chosen so a tile (T x dim floats) stays in L2 while every user of the batch is
  * scored against it: the item table streams from memory once per call, whatever the batch size.
+ *
+ * <p>With the Vector API present ({@link Accel#vectorUnavailable()} null) the axpy is an explicit
+ * vector loop with the same per-element float operations (C2 leaves the loop scalar: acc and the tile
+ * are both float arrays that it cannot prove distinct), so the bits do not change.
  *
  * <p><b>Threads.</b> Tiles are split into {@code threads} contiguous ranges; each thread keeps its own
  * heaps per user and the heaps are merged at the end (the order is total, so the result does not depend
@@ -27,6 +31,8 @@ final class JavaTopK implements TopKScorer {
   private final int threads;
   private final int tile;
   private final ExecutorService pool;
+  /** Use the Vector API axpy ({@link VectorRows#axpy}: same bits as the loop, which C2 leaves scalar). */
+  private final boolean vector = Accel.vectorUnavailable() == null;
   private float[][] tiles;
 
   JavaTopK(FactorModel model, int threads) {
@@ -178,7 +184,11 @@ final class JavaTopK implements TopKScorer {
     }
   }
 
-  private static void axpy(float[] acc, float a, float[] x, int off, int len) {
+  private void axpy(float[] acc, float a, float[] x, int off, int len) {
+    if (vector) {
+      VectorRows.axpy(acc, a, x, off, len);
+      return;
+    }
     for (int j = 0; j < len; j++) {
       acc[j] += a * x[off + j];
     }
@@ -191,7 +201,8 @@ final class JavaTopK implements TopKScorer {
 
   @Override
   public String device() {
-    return "java (tiled, " + threads + (threads == 1 ? " thread)" : " threads)");
+    return "java (tiled" + (vector ? ", vector API" : "") + ", " + threads
+        + (threads == 1 ? " thread)" : " threads)");
   }
 
   @Override

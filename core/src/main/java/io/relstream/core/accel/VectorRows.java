@@ -59,4 +59,18 @@ final class VectorRows {
       q[qi + d] = qv - lr * (g * pv + l2 * qv);
     }
   }
+
+  /** acc[j] += a * x[off + j] for j in [0, len): per element the scalar float operations, so the same bits. */
+  static void axpy(float[] acc, float a, float[] x, int off, int len) {
+    int lanes = SPECIES.length();
+    int upper = SPECIES.loopBound(len);
+    int j = 0;
+    for (; j < upper; j += lanes) {
+      FloatVector.fromArray(SPECIES, acc, j).add(FloatVector.fromArray(SPECIES, x, off + j).mul(a))
+          .intoArray(acc, j);
+    }
+    for (; j < len; j++) {
+      acc[j] += a * x[off + j];
+    }
+  }
 }
