@@ -10,9 +10,9 @@ import io.relstream.core.model.FactorModel;
  *   <li>exact order ({@link Accel#exactJavaTrainer}): the same float operations in the same order per
  *       pair as {@link ScalarPairTrainer}, so the same results bit for bit;</li>
  *   <li>vector ({@link Accel#javaTrainer} when the Vector API is present): the dot and the SGD row update
- *       in {@link VectorRows}. The update rounds as the reference does; the dot is summed lane-wise, so
- *       results equal the reference up to float rounding (the parity suite's tolerance). Adam's row update
- *       stays scalar.</li>
+ *       in {@link VectorRows}, and Adam's row update. The updates round as the reference does; the dot is
+ *       summed lane-wise, so results equal the reference up to float rounding (the parity suite's
+ *       tolerance).</li>
  * </ul>
  *
  * <p>Speed comes from memory-level parallelism, the update being bound by random row accesses
@@ -198,7 +198,17 @@ final class JavaPairTrainer implements PairTrainer {
   }
 
   private void adam(int u, int i, float g) {
-    ScalarPairTrainer.adamUpdate(model, state, rule, stepSizes, u, i, g);
+    if (!vector) {
+      ScalarPairTrainer.adamUpdate(model, state, rule, stepSizes, u, i, g);
+      return;
+    }
+    int tu = Math.min(StepRule.T_CAP, state.userSteps[u] + 1);
+    int ti = Math.min(StepRule.T_CAP, state.itemSteps[i] + 1);
+    state.userSteps[u] = tu;
+    state.itemSteps[i] = ti;
+    VectorRows.adam(model.userFactors, model.itemFactors, state.userM, state.userV, state.itemM, state.itemV,
+        u * model.dim, i * model.dim, model.dim, g, rule.l2(), rule.beta1(), rule.beta2(), rule.epsilon(),
+        stepSizes[tu], stepSizes[ti]);
   }
 
 

@@ -73,4 +73,50 @@ final class VectorRows {
       acc[j] += a * x[off + j];
     }
   }
+
+  /**
+   * Adam on one user row and one item row with per-row step sizes, per element exactly the scalar float
+   * operations of {@link ScalarPairTrainer#adamUpdate} (lane-wise square root and division are correctly
+   * rounded, as the scalar ones), so the same bits.
+   */
+  static void adam(float[] p, float[] q, float[] um, float[] uv, float[] im, float[] iv, int pu, int qi,
+      int dim, float g, float l2, float b1, float b2, float eps, float lrU, float lrI) {
+    int lanes = SPECIES.length();
+    int upper = SPECIES.loopBound(dim);
+    float c1 = 1f - b1;
+    float c2 = 1f - b2;
+    int d = 0;
+    for (; d < upper; d += lanes) {
+      FloatVector pv = FloatVector.fromArray(SPECIES, p, pu + d);
+      FloatVector qv = FloatVector.fromArray(SPECIES, q, qi + d);
+      FloatVector gp = qv.mul(g).add(pv.mul(l2));
+      FloatVector gq = pv.mul(g).add(qv.mul(l2));
+      FloatVector mp = FloatVector.fromArray(SPECIES, um, pu + d).mul(b1).add(gp.mul(c1));
+      FloatVector vp = FloatVector.fromArray(SPECIES, uv, pu + d).mul(b2).add(gp.mul(c2).mul(gp));
+      FloatVector mq = FloatVector.fromArray(SPECIES, im, qi + d).mul(b1).add(gq.mul(c1));
+      FloatVector vq = FloatVector.fromArray(SPECIES, iv, qi + d).mul(b2).add(gq.mul(c2).mul(gq));
+      mp.intoArray(um, pu + d);
+      vp.intoArray(uv, pu + d);
+      mq.intoArray(im, qi + d);
+      vq.intoArray(iv, qi + d);
+      pv.sub(mp.mul(lrU).div(vp.lanewise(VectorOperators.SQRT).add(eps))).intoArray(p, pu + d);
+      qv.sub(mq.mul(lrI).div(vq.lanewise(VectorOperators.SQRT).add(eps))).intoArray(q, qi + d);
+    }
+    for (; d < dim; d++) {
+      float pv = p[pu + d];
+      float qv = q[qi + d];
+      float gp = g * qv + l2 * pv;
+      float gq = g * pv + l2 * qv;
+      float mp = b1 * um[pu + d] + c1 * gp;
+      float vp = b2 * uv[pu + d] + c2 * gp * gp;
+      float mq = b1 * im[qi + d] + c1 * gq;
+      float vq = b2 * iv[qi + d] + c2 * gq * gq;
+      um[pu + d] = mp;
+      uv[pu + d] = vp;
+      im[qi + d] = mq;
+      iv[qi + d] = vq;
+      p[pu + d] = pv - lrU * mp / ((float) Math.sqrt(vp) + eps);
+      q[qi + d] = qv - lrI * mq / ((float) Math.sqrt(vq) + eps);
+    }
+  }
 }
