@@ -50,14 +50,8 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
   private final AccelKernel kernel;
   private final int capacity;
   private final int parallelism;
-  // host scratch of the round scheduler
-  private final int[] userRound;
-  private final int[] userStamp;
-  private final int[] itemRound;
-  private final int[] itemStamp;
-  private final int[] pairRound;
-  private final int[] roundCount;
-  private int epoch;
+  /** Host-side round scheduler (training only); its sorted arrays are the kernel's batch arrays. */
+  private final RoundScheduler scheduler;
   private int lastRounds;
   private boolean lastRanOnOpenCl;
   private boolean closed;
@@ -89,12 +83,8 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
     boolean gpu = OpenClDevices.isGpu(device);
     this.parallelism = Math.max(1, device.getMaxComputeUnits()) * (gpu ? 512 : 4);
     boolean training = rule != null;
-    userRound = new int[training ? model.numUsers : 1];
-    userStamp = new int[training ? model.numUsers : 1];
-    itemRound = new int[training ? model.numItems : 1];
-    itemStamp = new int[training ? model.numItems : 1];
-    pairRound = new int[training ? batchCapacity : 1];
-    roundCount = new int[training ? batchCapacity + 1 : 1];
+    scheduler = training ? new RoundScheduler(model.numUsers, model.numItems, batchCapacity)
+        : new RoundScheduler(1, 1, 1);
 
     AccelKernel k = new AccelKernel();
     kernel = k;
@@ -112,12 +102,11 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
       k.itemSteps = adam ? state.itemSteps : new int[1];
       k.stepSizes = adam ? rule.stepSizes() : new float[1];
       k.tCap = StepRule.T_CAP;
-      int cap = training ? batchCapacity : 1;
-      k.bUser = new int[cap];
-      k.bItem = new int[cap];
-      k.bLabel = new float[cap];
-      k.bTheta = new float[cap];
-      k.roundStart = new int[cap + 1];
+      k.bUser = scheduler.users;
+      k.bItem = scheduler.items;
+      k.bLabel = scheduler.labels;
+      k.bTheta = scheduler.theta;
+      k.roundStart = scheduler.roundStart;
       k.skipped = new int[1];
       if (training) {
         k.optimizer = adam ? AccelKernel.OPT_ADAM : AccelKernel.OPT_SGD;
@@ -236,47 +225,7 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
 
   /** Sorts pairs [from, from + m) by conflict-free round into the kernel's batch arrays. */
   private int schedule(Batch batch, int from, int m) {
-    AccelKernel k = kernel;
-    if (++epoch == Integer.MAX_VALUE) {
-      java.util.Arrays.fill(userStamp, 0);
-      java.util.Arrays.fill(itemStamp, 0);
-      epoch = 1;
-    }
-    int e = epoch;
-    int rounds = 0;
-    int[] users = batch.users;
-    int[] items = batch.items;
-    for (int j = 0; j < m; j++) {
-      int u = users[from + j];
-      int i = items[from + j];
-      int ru = userStamp[u] == e ? userRound[u] : -1;
-      int ri = itemStamp[i] == e ? itemRound[i] : -1;
-      int r = Math.max(ru, ri) + 1;
-      userStamp[u] = e;
-      userRound[u] = r;
-      itemStamp[i] = e;
-      itemRound[i] = r;
-      pairRound[j] = r;
-      if (r == rounds) {
-        roundCount[r] = 0;
-        rounds++;
-      }
-      roundCount[r]++;
-    }
-    int[] start = k.roundStart;
-    start[0] = 0;
-    for (int r = 0; r < rounds; r++) {
-      start[r + 1] = start[r] + roundCount[r];
-      roundCount[r] = start[r]; // write cursor
-    }
-    for (int j = 0; j < m; j++) {
-      int at = roundCount[pairRound[j]]++;
-      k.bUser[at] = users[from + j];
-      k.bItem[at] = items[from + j];
-      k.bLabel[at] = batch.labels[from + j];
-      k.bTheta[at] = batch.theta[from + j];
-    }
-    return rounds;
+    return scheduler.schedule(batch, from, m);
   }
 
   /** Rounds of the last training launch (1 for Hogwild). */
