@@ -136,12 +136,18 @@ public final class KernelBench {
       boolean adam = rule.optimizer() == StepRule.Optimizer.ADAM;
       RowAdamState state = adam ? new RowAdamState(model) : null;
       if (config.paths().contains("java")) {
-        // the reference's float order first (bit-identical), then the reassociated dots, side by side
+        // side by side: the reference's float order (bit-identical), the Vector API, then all cores on rounds
         try (PairTrainer t = Accel.exactJavaTrainer(model, state, rule, Workloads.OBJECTIVE)) {
           trainLine(t, rule, dim, batches, -1, "sequential");
         }
         try (PairTrainer t = Accel.javaTrainer(model, state, rule, Workloads.OBJECTIVE)) {
           trainLine(t, rule, dim, batches, -1, "sequential");
+        }
+        int threads = Runtime.getRuntime().availableProcessors();
+        if (threads > 1) {
+          try (PairTrainer t = Accel.parallelJavaTrainer(model, state, rule, Workloads.OBJECTIVE, threads)) {
+            trainLine(t, rule, dim, batches, -1, "rounds");
+          }
         }
       }
       for (int d = 0; d < devices.size(); d++) {

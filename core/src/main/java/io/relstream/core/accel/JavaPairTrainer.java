@@ -16,7 +16,7 @@ import io.relstream.core.model.FactorModel;
  * </ul>
  *
  * <p>Speed comes from memory-level parallelism, the update being bound by random row accesses
- * (16 d + 16 bytes per SGD update). Pairs go in blocks of {@code BLOCK} (default 16,
+ * (16 d + 16 bytes per SGD update). Pairs go in blocks of {@code BLOCK} (default 32,
  * {@code -Drelstream.accel.block}):
  * <ol>
  *   <li>touch: before computing block b, one load per 64-byte line of the rows of block b + {@code AHEAD}
@@ -24,14 +24,15 @@ import io.relstream.core.model.FactorModel;
  *       their misses overlap, the software prefetch Java lacks. Default AHEAD = 0 (the block itself, just
  *       before its dots, {@code -Drelstream.accel.ahead}): at d = 64 on 1M x 100k tables it beat touching 1
  *       or 2 blocks ahead (the loads of a later block stall the reorder window behind the current block's
- *       work), and blocks of 16-32 beat 4 and 8 (noisy 2-core machine, 4.4-5.1 vs 3.8-4.4 M/s);</li>
+ *       work), and blocks of 16-32 beat 4, 8 and 64 (noisy 2-core machine: one thread 4.4-6.4 vs 3.8-6.1 M/s;
+ *       two threads on rounds, {@link ParallelPairTrainer}, 9.3 M/s at 32 vs 8.4 at 8 and 8.7 at 64);</li>
  *   <li>if block b has no repeated user and no repeated item, its dots are computed first, then its
  *       updates; with disjoint rows this equals the sequential order;</li>
  *   <li>otherwise the block's pairs run one by one, which is the sequential order by definition.</li>
  * </ol>
  */
 final class JavaPairTrainer implements PairTrainer {
-  static final int BLOCK = Integer.getInteger("relstream.accel.block", 16);
+  static final int BLOCK = Integer.getInteger("relstream.accel.block", 32);
   /** How many blocks ahead the touch-ahead runs. */
   static final int AHEAD = Integer.getInteger("relstream.accel.ahead", 0);
   /** Floats per 64-byte cache line. */
@@ -60,26 +61,30 @@ final class JavaPairTrainer implements PairTrainer {
   @Override
   public int train(Batch batch) {
     PairRule.checkIndices(batch, model);
-    int n = batch.size();
-    int[] users = batch.users;
-    int[] items = batch.items;
-    float[] labels = batch.labels;
-    float[] theta = batch.theta;
+    return range(batch.users, batch.items, batch.labels, batch.theta, 0, batch.size(), false);
+  }
+
+  /**
+   * Applies pairs [from, to) of the given arrays in order; {@code disjoint} says that no two of them share
+   * a row (a round of {@link RoundScheduler}), so every block may take the dots-first route unchecked.
+   * Indices must have been checked.
+   */
+  int range(int[] users, int[] items, float[] labels, float[] theta, int from, int to, boolean disjoint) {
     int applied = 0;
     float touched = 0f;
-    int k = 0;
+    int k = from;
     boolean ahead = AHEAD > 0;
     if (ahead) {
-      touched += touch(users, items, 0, Math.min(n, AHEAD * BLOCK));
+      touched += touch(users, items, from, Math.min(to, from + AHEAD * BLOCK));
     }
-    for (; k + BLOCK <= n; k += BLOCK) {
+    for (; k + BLOCK <= to; k += BLOCK) {
       int next = k + AHEAD * BLOCK;
       if (!ahead) {
         touched += touch(users, items, k, k + BLOCK);
-      } else if (next < n) {
-        touched += touch(users, items, next, Math.min(n, next + BLOCK));
+      } else if (next < to) {
+        touched += touch(users, items, next, Math.min(to, next + BLOCK));
       }
-      if (conflictFree(users, items, k)) {
+      if (disjoint || conflictFree(users, items, k)) {
         applied += block(users, items, labels, theta, k);
       } else {
         for (int j = k; j < k + BLOCK; j++) {
@@ -87,7 +92,7 @@ final class JavaPairTrainer implements PairTrainer {
         }
       }
     }
-    for (; k < n; k++) {
+    for (; k < to; k++) {
       applied += single(users[k], items[k], labels[k], theta[k]);
     }
     sink += touched;

@@ -21,10 +21,9 @@ final class RoundScheduler {
   final float[] labels;
   final float[] theta;
   final int[] roundStart;
-  private final int[] userRound;
-  private final int[] userStamp;
-  private final int[] itemRound;
-  private final int[] itemStamp;
+  /** Per row: (epoch &lt;&lt; 32) | round of its last pair in this batch; one load per row, not two. */
+  private final long[] userMark;
+  private final long[] itemMark;
   private final int[] pairRound;
   private final int[] roundCount;
   private int epoch;
@@ -35,10 +34,8 @@ final class RoundScheduler {
     labels = new float[capacity];
     theta = new float[capacity];
     roundStart = new int[capacity + 1];
-    userRound = new int[numUsers];
-    userStamp = new int[numUsers];
-    itemRound = new int[numItems];
-    itemStamp = new int[numItems];
+    userMark = new long[numUsers];
+    itemMark = new long[numItems];
     pairRound = new int[capacity];
     roundCount = new int[capacity + 1];
   }
@@ -50,24 +47,24 @@ final class RoundScheduler {
   /** Schedules pairs [from, from + m) of the batch (m at most the capacity); returns the round count. */
   int schedule(Batch batch, int from, int m) {
     if (++epoch == Integer.MAX_VALUE) {
-      Arrays.fill(userStamp, 0);
-      Arrays.fill(itemStamp, 0);
+      Arrays.fill(userMark, 0L);
+      Arrays.fill(itemMark, 0L);
       epoch = 1;
     }
-    int e = epoch;
+    long e = (long) epoch << 32;
     int rounds = 0;
     int[] bu = batch.users;
     int[] bi = batch.items;
     for (int j = 0; j < m; j++) {
       int u = bu[from + j];
       int i = bi[from + j];
-      int ru = userStamp[u] == e ? userRound[u] : -1;
-      int ri = itemStamp[i] == e ? itemRound[i] : -1;
+      long mu = userMark[u];
+      long mi = itemMark[i];
+      int ru = (mu & 0xffffffff00000000L) == e ? (int) mu : -1;
+      int ri = (mi & 0xffffffff00000000L) == e ? (int) mi : -1;
       int r = Math.max(ru, ri) + 1;
-      userStamp[u] = e;
-      userRound[u] = r;
-      itemStamp[i] = e;
-      itemRound[i] = r;
+      userMark[u] = e | r;
+      itemMark[i] = e | r;
       pairRound[j] = r;
       if (r == rounds) {
         roundCount[r] = 0;
