@@ -91,7 +91,7 @@ public final class KernelSelector {
 
     Map<String, Double> trainRates = new LinkedHashMap<>();
     Batch batch = randomBatch(users, items, 1 << 14, 11);
-    try (PairTrainer t = Accel.javaTrainer(model, state, rule, objective)) {
+    try (PairTrainer t = javaTrainer(model, state, rule, objective)) {
       trainRates.put("java", trainRate(t, batch, budgetMillis));
     }
     List<String> trainDropped = new ArrayList<>(dropped);
@@ -135,10 +135,20 @@ public final class KernelSelector {
   public static PairTrainer trainer(Selection s, FactorModel model, RowAdamState state, StepRule rule,
       Objective objective) {
     if (s.train().deviceIndex() < 0) {
-      return Accel.javaTrainer(model, state, rule, objective);
+      return javaTrainer(model, state, rule, objective);
     }
     return Accel.openClTrainer(model, state, rule, objective, s.train().deviceIndex(), Conflicts.ROUNDS,
         Accel.DEFAULT_BATCH_CAPACITY);
+  }
+
+  /**
+   * The Java training candidate: every core on conflict-free rounds when there are several
+   * ({@link Accel#parallelJavaTrainer}), else the single-thread path; both with the Vector API if present.
+   */
+  static PairTrainer javaTrainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective) {
+    int threads = Runtime.getRuntime().availableProcessors();
+    return threads > 1 ? Accel.parallelJavaTrainer(model, state, rule, objective, threads)
+        : Accel.javaTrainer(model, state, rule, objective);
   }
 
   /** Creates the chosen scorer. */
