@@ -1,0 +1,91 @@
+package io.relstream.ingest;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The value of a join-index key: the events held under it, each as a 19-digit zero-padded timestamp
+ * followed by the length-prefixed event id ({@code len:id}), in ascending (timestamp, id) order. The
+ * empty list is null (the key is deleted). Lists are short: the events of one (user, item) or one
+ * (requestId, item) within the join window.
+ */
+final class IndexList {
+  private IndexList() {}
+
+  /** One entry. */
+  record Entry(long timestamp, String eventId) {}
+
+  static List<Entry> parse(String value) {
+    List<Entry> out = new ArrayList<>();
+    if (value == null) {
+      return out;
+    }
+    int at = 0;
+    while (at < value.length()) {
+      long ts = Long.parseLong(value.substring(at, at + 19));
+      at += 19;
+      int colon = value.indexOf(':', at);
+      int len = Integer.parseInt(value.substring(at, colon));
+      out.add(new Entry(ts, value.substring(colon + 1, colon + 1 + len)));
+      at = colon + 1 + len;
+    }
+    return out;
+  }
+
+  static String format(List<Entry> entries) {
+    if (entries.isEmpty()) {
+      return null;
+    }
+    StringBuilder b = new StringBuilder();
+    for (Entry e : entries) {
+      b.append(IngestTopology.pad(e.timestamp())).append(e.eventId().length()).append(':').append(e.eventId());
+    }
+    return b.toString();
+  }
+
+  /** The list with (timestamp, eventId) inserted in order. */
+  static String add(String value, long timestamp, String eventId) {
+    List<Entry> es = parse(value);
+    Entry e = new Entry(Math.max(0, timestamp), eventId);
+    int k = 0;
+    while (k < es.size() && compare(es.get(k), e) < 0) {
+      k++;
+    }
+    es.add(k, e);
+    return format(es);
+  }
+
+  /** The list without eventId, or null when nothing is left. */
+  static String remove(String value, String eventId) {
+    List<Entry> es = parse(value);
+    es.removeIf(e -> e.eventId().equals(eventId));
+    return format(es);
+  }
+
+  /** Every id, in event id order (the order of the v1 prefix scan). */
+  static List<String> ids(String value) {
+    List<String> ids = new ArrayList<>();
+    for (Entry e : parse(value)) {
+      ids.add(e.eventId());
+    }
+    ids.sort(null);
+    return ids;
+  }
+
+  /** Ids with from &lt;= timestamp &lt;= to (from below 0 counts as 0), in (timestamp, id) order. */
+  static List<String> idsBetween(String value, long from, long to) {
+    List<String> ids = new ArrayList<>();
+    long lo = Math.max(0, from);
+    for (Entry e : parse(value)) {
+      if (e.timestamp() >= lo && e.timestamp() <= to) {
+        ids.add(e.eventId());
+      }
+    }
+    return ids;
+  }
+
+  private static int compare(Entry a, Entry b) {
+    int c = Long.compare(a.timestamp(), b.timestamp());
+    return c != 0 ? c : a.eventId().compareTo(b.eventId());
+  }
+}
