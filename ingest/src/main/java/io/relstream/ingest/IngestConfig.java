@@ -53,6 +53,10 @@ record IngestConfig(Duration joinWindow, Duration dedupeRetention, Duration punc
     return new IngestConfig(joinWindow, r, punctuateInterval, clock, persistentStores, metrics);
   }
 
+  IngestConfig withPunctuateInterval(Duration d) {
+    return new IngestConfig(joinWindow, dedupeRetention, d, clock, persistentStores, metrics);
+  }
+
   IngestConfig withClock(Clock c) {
     return new IngestConfig(joinWindow, dedupeRetention, punctuateInterval, c, persistentStores, metrics);
   }

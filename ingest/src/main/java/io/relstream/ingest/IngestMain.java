@@ -205,7 +205,8 @@ public final class IngestMain {
     ensureTopics(c);
     IngestMetrics metrics = new IngestMetrics();
     IngestConfig ic = IngestConfig.defaults().withClock(clock).withMetrics(metrics)
-        .withJoinWindow(Duration.ofMillis(c.joinWindowMs())).withDedupeRetention(Duration.ofMillis(c.dedupeRetentionMs()));
+        .withJoinWindow(Duration.ofMillis(c.joinWindowMs())).withDedupeRetention(Duration.ofMillis(c.dedupeRetentionMs()))
+        .withPunctuateInterval(PUNCTUATE_INTERVAL);
     StreamsBuilder builder = new StreamsBuilder();
     IngestTopology.build(builder, ic);
     KafkaStreams streams = new KafkaStreams(builder.build(), streamsProperties(c));
@@ -229,6 +230,13 @@ public final class IngestMain {
     }
   }
 
+  /**
+   * Expiry punctuation every 100 ms of stream time rather than at every advance (the topology's 1 ms
+   * default): each punctuation is a store scan, and deadlines of a 30-minute window resolved up to 0.1 s
+   * late change nothing a user sees.
+   */
+  static final Duration PUNCTUATE_INTERVAL = Duration.ofMillis(100);
+
   static Properties streamsProperties(Config c) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, c.applicationId());
@@ -238,6 +246,9 @@ public final class IngestMain {
     // Exactly-once commits a transaction per interval; 500 ms (instead of 100) lets the store caches
     // absorb more short-lived entries, at the price of interactions becoming visible up to 0.5 s later.
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 500);
+    // A larger record cache (default 10 MiB) keeps more of the join index and pending events in memory
+    // between commits, so fewer reach RocksDB and the changelog.
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replication());
     p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
