@@ -12,15 +12,17 @@
  * </ul>
  *
  * <h2>Paths</h2>
- * Each kernel has three implementations; the scalar one defines the results:
+ * Each kernel has a scalar reference, which defines the results, and faster paths:
  * <table>
  *   <caption>Implementations</caption>
  *   <tr><th>kernel</th><th>scalar reference</th><th>fast plain Java</th><th>OpenCL (Aparapi)</th></tr>
- *   <tr><td>train</td><td>{@code ScalarPairTrainer}</td><td>{@code JavaPairTrainer}: blocks of 8 pairs,
- *       touch-ahead of the next block's rows, "8 dots then 8 updates"</td>
+ *   <tr><td>train</td><td>{@code ScalarPairTrainer}</td><td>{@code JavaPairTrainer}: blocks of 32 pairs,
+ *       the block's rows touched first, all dots then all updates; dot and row updates in the Java Vector
+ *       API ({@code VectorRows}) when the JVM has {@code jdk.incubator.vector}.
+ *       {@code ParallelPairTrainer}: the OpenCL path's conflict-free rounds, each split among threads</td>
  *       <td>{@code OpenClAccel}: tables and Adam state resident, conflict-free rounds</td></tr>
  *   <tr><td>score</td><td>{@code ScalarTopK}</td><td>{@code JavaTopK}: item table tiled and transposed,
- *       so the score loop is an axpy that C2 vectorises; threads over tiles</td>
+ *       so the score loop is an axpy (in the Vector API when present, same bits); threads over tiles</td>
  *       <td>{@code OpenClAccel}: per-chunk heaps on the device, then device merge passes</td></tr>
  * </table>
  * {@link io.relstream.core.accel.KernelSelector} measures the candidates at start-up and picks one per
@@ -29,10 +31,12 @@
  * <h2>Conflicting rows within a batch</h2>
  * The result of a batch is defined as applying its pairs one after the other in batch order
  * (sequential SGD). Every path reproduces that: the scalar reference literally; the fast Java path
- * processes a block of 8 pairs with its dots first only when the block has no repeated user or item,
- * otherwise pair by pair; the OpenCL path schedules the batch into rounds (round of pair k = 1 + the
- * latest round of an earlier pair sharing its user or item), runs one round per launch pass, and pairs
- * within a round touch disjoint rows, so any order inside a round gives the sequential result. The
+ * processes a block with its dots first only when the block has no repeated user or item, otherwise
+ * pair by pair; the multi-threaded Java path and the OpenCL path schedule the batch into rounds (round of pair k = 1 + the
+ * latest round of an earlier pair sharing its user or item), run the rounds one after the other (one launch
+ * pass each on OpenCL), and pairs within a round touch disjoint rows, so any order or split inside a
+ * round gives the sequential result. Paths whose dot products are summed in another order (OpenCL, the
+ * Vector API) match the reference up to float rounding; the others bit for bit. The
  * OpenCL path also offers {@link io.relstream.core.accel.Conflicts#HOGWILD} (one pass, racing updates on
  * shared rows), whose cost in accuracy is what {@code ./relstream bench kernels} reports.
  *
