@@ -83,6 +83,7 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
     boolean gpu = OpenClDevices.isGpu(device);
     this.parallelism = Math.max(1, device.getMaxComputeUnits()) * (gpu ? 512 : 4);
     boolean training = rule != null;
+    checkFits(model, device);
     scheduler = training ? new RoundScheduler(model.numUsers, model.numItems, batchCapacity)
         : new RoundScheduler(1, 1, 1);
 
@@ -156,12 +157,31 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
   }
 
   /** Runs the current pass over n work items (padded to the work-group size) and checks where it ran. */
+  /**
+   * Refuses tables that one device buffer cannot hold (the driver would fail at the first launch, and
+   * Aparapi would then try a fallback device and fail with an AssertionError).
+   */
+  private static void checkFits(FactorModel model, OpenCLDevice device) {
+    long max = device.getMaxMemAllocSize();
+    long largest = 4L * Math.max(model.userFactors.length, model.itemFactors.length);
+    if (max > 0 && largest > max) {
+      throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+          "a %d MiB table exceeds the largest buffer %s can allocate (%d MiB)", largest >> 20,
+          device.getName(), max >> 20));
+    }
+  }
+
   private void launch(int n, int passes, String what) {
     AccelKernel k = kernel;
     k.limit = n;
     int local = Math.max(1, Math.min(LOCAL, device.getMaxWorkGroupSize()));
     int global = Math.max(local, ((n + local - 1) / local) * local);
-    k.execute(Range.create(device, global, local), passes);
+    try {
+      k.execute(Range.create(device, global, local), passes);
+    } catch (RuntimeException | AssertionError e) {
+      lastRanOnOpenCl = false;
+      throw new IllegalStateException("OpenCL " + what + " failed on " + device.getName() + ": " + e, e);
+    }
     lastRanOnOpenCl = k.isRunningCL() && k.getTargetDevice() instanceof OpenCLDevice;
     if (!lastRanOnOpenCl) {
       throw new IllegalStateException("OpenCL " + what + " execution did not run on OpenCL (Aparapi fell back"
