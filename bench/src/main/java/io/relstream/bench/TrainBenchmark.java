@@ -42,8 +42,11 @@ public class TrainBenchmark {
   @Param({"sgd", "adam"})
   String optimizer;
 
-  /** java, opencl (device 0, deterministic rounds) or opencl-hogwild. */
-  @Param({"java", "opencl"})
+  /**
+   * java (one thread, Vector API when present), java-exact (reference float order), java-rounds (every
+   * core on conflict-free rounds), opencl (device 0, deterministic rounds) or opencl-hogwild.
+   */
+  @Param({"java", "java-rounds", "opencl"})
   String path;
 
   private PairTrainer trainer;
@@ -59,6 +62,13 @@ public class TrainBenchmark {
     switch (path) {
       case "java":
         trainer = Accel.javaTrainer(model, state, rule, Workloads.OBJECTIVE);
+        break;
+      case "java-exact":
+        trainer = Accel.exactJavaTrainer(model, state, rule, Workloads.OBJECTIVE);
+        break;
+      case "java-rounds":
+        trainer = Accel.parallelJavaTrainer(model, state, rule, Workloads.OBJECTIVE,
+            Runtime.getRuntime().availableProcessors());
         break;
       case "opencl":
       case "opencl-hogwild":
