@@ -44,6 +44,7 @@ final class JavaPairTrainer implements PairTrainer {
   private final Objective objective;
   private final float[] stepSizes;
   private final float[] coef = new float[BLOCK];
+  private final float[] dots = new float[BLOCK];
   private final boolean vector;
   /** Keeps touch-ahead loads alive; read by nobody. */
   float sink;
@@ -137,12 +138,21 @@ final class JavaPairTrainer implements PairTrainer {
     float[] p = model.userFactors;
     float[] q = model.itemFactors;
     float[] g = coef;
-    for (int j = 0; j < BLOCK; j++) {
-      int pu = users[k + j] * dim;
-      int qi = items[k + j] * dim;
-      float s = dot(p, pu, q, qi, dim);
-      g[j] = PairRule.coefficient(objective.loss(), s, labels[k + j], theta[k + j], objective.clip(),
-          objective.negativeWeight());
+    if (vector) {
+      float[] s = dots;
+      for (int j = 0; j < BLOCK; j++) {
+        s[j] = VectorRows.dot(p, users[k + j] * dim, q, items[k + j] * dim, dim);
+      }
+      VectorRows.coefficients(s, labels, theta, k, BLOCK, objective.loss(), objective.clip(),
+          objective.negativeWeight(), g);
+    } else {
+      for (int j = 0; j < BLOCK; j++) {
+        int pu = users[k + j] * dim;
+        int qi = items[k + j] * dim;
+        float s = dot(p, pu, q, qi, dim);
+        g[j] = PairRule.coefficient(objective.loss(), s, labels[k + j], theta[k + j], objective.clip(),
+            objective.negativeWeight());
+      }
     }
     int applied = 0;
     for (int j = 0; j < BLOCK; j++) {

@@ -1,6 +1,9 @@
 package io.relstream.core.accel;
 
+import io.relstream.core.estimator.ClippedIps;
+import io.relstream.core.estimator.LocalLoss;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -117,6 +120,55 @@ final class VectorRows {
       iv[qi + d] = vq;
       p[pu + d] = pv - lrU * mp / ((float) Math.sqrt(vp) + eps);
       q[qi + d] = qv - lrI * mq / ((float) Math.sqrt(vq) + eps);
+    }
+  }
+
+  private static final float LOG_LOW = (float) LocalLoss.LOG_EPS;
+  private static final float LOG_HIGH = (float) (1 - LocalLoss.LOG_EPS);
+
+  /**
+   * {@link PairRule#coefficient} for n pairs at once, in float lanes (the reference computes each in
+   * double): out[j] for dots s[j], labels[off + j], theta[off + j]. NaN marks a skipped pair, under the
+   * same guards. The sigmoid uses the lane-wise exponential, which replaces n scalar double exps.
+   */
+  static void coefficients(float[] s, float[] labels, float[] theta, int off, int n, LocalLoss loss,
+      float clip, float c, float[] out) {
+    int lanes = SPECIES.length();
+    int upper = SPECIES.loopBound(n);
+    boolean squared = loss == LocalLoss.SQUARED;
+    int j = 0;
+    for (; j < upper; j += lanes) {
+      FloatVector sv = FloatVector.fromArray(SPECIES, s, j);
+      FloatVector y = FloatVector.fromArray(SPECIES, labels, off + j);
+      FloatVector th = FloatVector.fromArray(SPECIES, theta, off + j);
+      VectorMask<Float> clicked = y.compare(VectorOperators.GT, 0f);
+      FloatVector denom = th.max(clip).max(ClippedIps.THETA_FLOOR);
+      FloatVector wPos = FloatVector.zero(SPECIES).blend(y.div(denom), clicked);
+      FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+      FloatVector wNeg = one.sub(wPos).mul(c);
+      FloatVector sig = one.div(sv.neg().lanewise(VectorOperators.EXP).add(1f));
+      FloatVector oneMinus = one.sub(sig);
+      FloatVector gPos;
+      FloatVector gNeg;
+      if (squared) {
+        gPos = sig.mul(-2f).mul(oneMinus).mul(oneMinus);
+        gNeg = sig.mul(2f).mul(sig).mul(oneMinus);
+      } else {
+        VectorMask<Float> sat = sig.compare(VectorOperators.LT, LOG_LOW)
+            .or(sig.compare(VectorOperators.GT, LOG_HIGH));
+        gPos = sig.sub(1f).blend(0f, sat);
+        gNeg = sig.blend(0f, sat);
+      }
+      FloatVector g = wPos.mul(gPos).add(wNeg.mul(gNeg));
+      VectorMask<Float> skip = y.compare(VectorOperators.GE, 0f).not()
+          .or(y.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY))
+          .or(clicked.and(th.test(VectorOperators.IS_NAN)))
+          .or(sv.test(VectorOperators.IS_FINITE).not())
+          .or(g.test(VectorOperators.IS_FINITE).not());
+      g.blend(Float.NaN, skip).intoArray(out, j);
+    }
+    for (; j < n; j++) {
+      out[j] = PairRule.coefficient(loss, s[j], labels[off + j], theta[off + j], clip, c);
     }
   }
 }

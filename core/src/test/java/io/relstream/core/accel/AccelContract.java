@@ -125,6 +125,40 @@ abstract class AccelContract {
     compareTraining(base, rule(optimizer, 0.05f), new Objective(loss, clip, 1f), 1 << 16, batches);
   }
 
+  /**
+   * Pairs on distinct users and distinct items, so every block is conflict-free and takes the blocked
+   * route (all dots, then all coefficients, then all updates), with edge values inside the blocks: NaN,
+   * negative and infinite labels, NaN and zero theta, a label above 1, and rows scaled up so that their
+   * scores saturate the sigmoid (the log loss's gradient is then exactly zero).
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"sgd, SQUARED", "sgd, LOG", "adam, SQUARED", "adam, LOG"})
+  void conflictFreeBlocksWithEdgeValuesMatchTheReference(String optimizer, LocalLoss loss) {
+    int dim = 24;
+    FactorModel base = FactorModel.xavier(200, 200, dim, 8);
+    for (int d = 0; d < dim; d++) {
+      base.userFactors[dim + d] *= 40;      // user 1 and item 7 (pair 1): |s| far beyond the log loss's bound
+      base.itemFactors[7 * dim + d] *= 40;
+    }
+    SplittableRandom rng = new SplittableRandom(9);
+    Batch b = new Batch(160);
+    for (int k = 0; k < 160; k++) {
+      float label = rng.nextDouble() < 0.5 ? 1f : 0f;
+      float th = (float) (0.05 + 0.95 * rng.nextDouble());
+      switch (k % 16) {
+        case 3 -> label = Float.NaN;
+        case 5 -> { label = 1f; th = Float.NaN; }
+        case 7 -> label = -1f;
+        case 9 -> label = Float.POSITIVE_INFINITY;
+        case 11 -> { label = 1f; th = 0f; }
+        case 13 -> label = 2.5f;
+        default -> { }
+      }
+      b.add(k, (k * 7) % 200, label, th); // 7 is coprime to 200: items distinct too
+    }
+    compareTraining(base, rule(optimizer, 0.05f), new Objective(loss, 0.1f, 1f), 1 << 16, b);
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({"sgd", "adam"})
   void thetaZeroWithoutClipUsesTheFloor(String optimizer) {
