@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
 /**
  * Picks, per kernel, the fastest path present by a short measurement at start-up.
  *
- * <p>Candidates: the fast plain-Java path and every OpenCL device ({@link Accel#openClDevices()}). Each
+ * <p>Candidates: the fast plain-Java path (for training also its multi-threaded form on every core,
+ * "java-rounds", when there are several) and every OpenCL device ({@link Accel#openClDevices()}). Each
  * runs a small synthetic workload of the real shape (same d and rule; tables of at most 262,144 users
  * and 65,536 items, large enough to leave the caches for training): training applies batches of 16,384
  * random pairs for about {@code budgetMillis}, scoring ranks the top 100 of a batch of 32 users. The
@@ -29,6 +30,9 @@ import java.util.SplittableRandom;
 public final class KernelSelector {
   private static final System.Logger LOG = System.getLogger("io.relstream.core.accel");
   private static volatile Selection last;
+  /** Rate key and {@link Choice#deviceIndex()} of the multi-threaded Java trainer (rounds on every core). */
+  static final String JAVA_ROUNDS = "java-rounds";
+  static final int JAVA_ROUNDS_INDEX = -2;
 
   private KernelSelector() {}
 
@@ -38,7 +42,7 @@ public final class KernelSelector {
    * @param kernel "train" or "score"
    * @param path "java" or "opencl"
    * @param device the device description
-   * @param deviceIndex the OpenCL device index, -1 for Java
+   * @param deviceIndex the OpenCL device index, -1 for Java, -2 for Java on every core (training only)
    * @param reason why: the measured rates, and every candidate that was dropped and why
    * @param rates measured rate per candidate (pairs/s or users/s), in measurement order
    */
@@ -91,8 +95,14 @@ public final class KernelSelector {
 
     Map<String, Double> trainRates = new LinkedHashMap<>();
     Batch batch = randomBatch(users, items, 1 << 14, 11);
-    try (PairTrainer t = javaTrainer(model, state, rule, objective)) {
+    try (PairTrainer t = Accel.javaTrainer(model, state, rule, objective)) {
       trainRates.put("java", trainRate(t, batch, budgetMillis));
+    }
+    int threads = Runtime.getRuntime().availableProcessors();
+    if (threads > 1) {
+      try (PairTrainer t = Accel.parallelJavaTrainer(model, state, rule, objective, threads)) {
+        trainRates.put(JAVA_ROUNDS, trainRate(t, batch, budgetMillis));
+      }
     }
     List<String> trainDropped = new ArrayList<>(dropped);
     for (int d = 0; d < devices.size(); d++) {
@@ -134,21 +144,14 @@ public final class KernelSelector {
   /** Creates the chosen trainer. */
   public static PairTrainer trainer(Selection s, FactorModel model, RowAdamState state, StepRule rule,
       Objective objective) {
+    if (s.train().deviceIndex() == JAVA_ROUNDS_INDEX) {
+      return Accel.parallelJavaTrainer(model, state, rule, objective, Runtime.getRuntime().availableProcessors());
+    }
     if (s.train().deviceIndex() < 0) {
-      return javaTrainer(model, state, rule, objective);
+      return Accel.javaTrainer(model, state, rule, objective);
     }
     return Accel.openClTrainer(model, state, rule, objective, s.train().deviceIndex(), Conflicts.ROUNDS,
         Accel.DEFAULT_BATCH_CAPACITY);
-  }
-
-  /**
-   * The Java training candidate: every core on conflict-free rounds when there are several
-   * ({@link Accel#parallelJavaTrainer}), else the single-thread path; both with the Vector API if present.
-   */
-  static PairTrainer javaTrainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective) {
-    int threads = Runtime.getRuntime().availableProcessors();
-    return threads > 1 ? Accel.parallelJavaTrainer(model, state, rule, objective, threads)
-        : Accel.javaTrainer(model, state, rule, objective);
   }
 
   /** Creates the chosen scorer. */
@@ -175,8 +178,11 @@ public final class KernelSelector {
     for (String d : dropped) {
       why.append("; dropped ").append(d);
     }
-    int index = best.startsWith("opencl:") ? Integer.parseInt(best.substring(7)) : -1;
-    String device = index < 0 ? "java" : devices.get(index);
+    int index = best.startsWith("opencl:") ? Integer.parseInt(best.substring(7))
+        : best.equals(JAVA_ROUNDS) ? JAVA_ROUNDS_INDEX : -1;
+    String device = index >= 0 ? devices.get(index)
+        : index == JAVA_ROUNDS_INDEX ? "java (rounds, " + Runtime.getRuntime().availableProcessors() + " threads)"
+        : "java";
     return new Choice(kernel, index < 0 ? "java" : "opencl", device, index, why.toString(), Map.copyOf(rates));
   }
 
