@@ -192,40 +192,17 @@ final class JavaPairTrainer implements PairTrainer {
   }
 
   private void update(int u, int i, float g) {
-    if (stepSizes == null && vector) {
-      VectorRows.sgd(model.userFactors, model.itemFactors, u * model.dim, i * model.dim, model.dim, g,
-          rule.learningRate(), rule.l2());
-    } else if (stepSizes == null) {
-      sgd(model.userFactors, model.itemFactors, u * model.dim, i * model.dim, model.dim, g,
-          rule.learningRate(), rule.l2());
+    int dim = model.dim;
+    if (stepSizes != null) {
+      ScalarPairTrainer.adamUpdate(model, state, rule, stepSizes, u, i, g, vector);
+    } else if (vector) {
+      VectorRows.sgd(model.userFactors, model.itemFactors, u * dim, i * dim, dim, g, rule.learningRate(),
+          rule.l2());
     } else {
-      adam(u, i, g);
+      ScalarPairTrainer.sgdRange(model.userFactors, model.itemFactors, u * dim, i * dim, 0, dim, g,
+          rule.learningRate(), rule.l2());
     }
   }
-
-  private static void sgd(float[] p, float[] q, int pu, int qi, int dim, float g, float lr, float l2) {
-    for (int d = 0; d < dim; d++) {
-      float pv = p[pu + d];
-      float qv = q[qi + d];
-      p[pu + d] = pv - lr * (g * qv + l2 * pv);
-      q[qi + d] = qv - lr * (g * pv + l2 * qv);
-    }
-  }
-
-  private void adam(int u, int i, float g) {
-    if (!vector) {
-      ScalarPairTrainer.adamUpdate(model, state, rule, stepSizes, u, i, g);
-      return;
-    }
-    int tu = Math.min(StepRule.T_CAP, state.userSteps[u] + 1);
-    int ti = Math.min(StepRule.T_CAP, state.itemSteps[i] + 1);
-    state.userSteps[u] = tu;
-    state.itemSteps[i] = ti;
-    VectorRows.adam(model.userFactors, model.itemFactors, state.userM, state.userV, state.itemM, state.itemV,
-        u * model.dim, i * model.dim, model.dim, g, rule.l2(), rule.beta1(), rule.beta2(), rule.epsilon(),
-        stepSizes[tu], stepSizes[ti]);
-  }
-
 
   @Override
   public void syncToModel() {}

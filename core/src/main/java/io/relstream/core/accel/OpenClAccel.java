@@ -228,7 +228,7 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
       rounds = 1;
       widest = m;
     } else {
-      rounds = schedule(batch, from, m);
+      rounds = scheduler.schedule(batch, from, m); // sorted into the kernel's batch arrays
       widest = 0;
       for (int r = 0; r < rounds; r++) {
         widest = Math.max(widest, k.roundStart[r + 1] - k.roundStart[r]);
@@ -241,11 +241,6 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
     launch(widest, rounds, "training");
     k.get(k.skipped);
     return m - k.skipped[0];
-  }
-
-  /** Sorts pairs [from, from + m) by conflict-free round into the kernel's batch arrays. */
-  private int schedule(Batch batch, int from, int m) {
-    return scheduler.schedule(batch, from, m);
   }
 
   /** Rounds of the last training launch (1 for Hogwild). */

@@ -27,30 +27,31 @@ final class ScalarPairTrainer implements PairTrainer {
   /**
    * One pair's Adam update of p_u and q_i with coefficient g = dLoss/ds: per-row step counts (capped at
    * {@link StepRule#T_CAP}) select the bias-corrected step size; L2 joins the gradient. Shared by the
-   * reference and the blocked Java path, which differ only in how they order the dot products.
+   * reference and the blocked Java path; with {@code vector} the rows are updated by
+   * {@link VectorRows#adam}, which performs the same float operations per element.
    */
   static void adamUpdate(FactorModel model, RowAdamState state, StepRule rule, float[] stepSizes, int u, int i,
-      float g) {
+      float g, boolean vector) {
     int dim = model.dim;
-    int pu = u * dim;
-    int qi = i * dim;
     int tu = Math.min(StepRule.T_CAP, state.userSteps[u] + 1);
     int ti = Math.min(StepRule.T_CAP, state.itemSteps[i] + 1);
     state.userSteps[u] = tu;
     state.itemSteps[i] = ti;
-    float lrU = stepSizes[tu];
-    float lrI = stepSizes[ti];
-    float l2 = rule.l2();
-    float b1 = rule.beta1();
-    float b2 = rule.beta2();
-    float eps = rule.epsilon();
-    float[] p = model.userFactors;
-    float[] q = model.itemFactors;
-    float[] um = state.userM;
-    float[] uv = state.userV;
-    float[] im = state.itemM;
-    float[] iv = state.itemV;
-    for (int d = 0; d < dim; d++) {
+    if (vector) {
+      VectorRows.adam(model.userFactors, model.itemFactors, state.userM, state.userV, state.itemM, state.itemV,
+          u * dim, i * dim, dim, g, rule.l2(), rule.beta1(), rule.beta2(), rule.epsilon(), stepSizes[tu],
+          stepSizes[ti]);
+    } else {
+      adamRange(model.userFactors, model.itemFactors, state.userM, state.userV, state.itemM, state.itemV,
+          u * dim, i * dim, 0, dim, g, rule.l2(), rule.beta1(), rule.beta2(), rule.epsilon(), stepSizes[tu],
+          stepSizes[ti]);
+    }
+  }
+
+  /** The reference's Adam element updates of p[pu + d], q[qi + d] (and moments) for d in [from, to). */
+  static void adamRange(float[] p, float[] q, float[] um, float[] uv, float[] im, float[] iv, int pu, int qi,
+      int from, int to, float g, float l2, float b1, float b2, float eps, float lrU, float lrI) {
+    for (int d = from; d < to; d++) {
       float pv = p[pu + d];
       float qv = q[qi + d];
       float gp = g * qv + l2 * pv;
@@ -65,6 +66,16 @@ final class ScalarPairTrainer implements PairTrainer {
       iv[qi + d] = vq;
       p[pu + d] = pv - lrU * mp / ((float) Math.sqrt(vp) + eps);
       q[qi + d] = qv - lrI * mq / ((float) Math.sqrt(vq) + eps);
+    }
+  }
+
+  /** The reference's SGD element updates of p[pu + d], q[qi + d] for d in [from, to). */
+  static void sgdRange(float[] p, float[] q, int pu, int qi, int from, int to, float g, float lr, float l2) {
+    for (int d = from; d < to; d++) {
+      float pv = p[pu + d];
+      float qv = q[qi + d];
+      p[pu + d] = pv - lr * (g * qv + l2 * pv);
+      q[qi + d] = qv - lr * (g * pv + l2 * qv);
     }
   }
 
@@ -96,15 +107,10 @@ final class ScalarPairTrainer implements PairTrainer {
     float lr = rule.learningRate();
     float l2 = rule.l2();
     if (stepSizes == null) {
-      for (int d = 0; d < dim; d++) {
-        float pv = p[pu + d];
-        float qv = q[qi + d];
-        p[pu + d] = pv - lr * (g * qv + l2 * pv);
-        q[qi + d] = qv - lr * (g * pv + l2 * qv);
-      }
+      sgdRange(p, q, pu, qi, 0, dim, g, lr, l2);
       return 1;
     }
-    adamUpdate(model, state, rule, stepSizes, u, i, g);
+    adamUpdate(model, state, rule, stepSizes, u, i, g, false);
     return 1;
   }
 

@@ -55,12 +55,7 @@ final class VectorRows {
       pv.sub(gp.mul(lr)).intoArray(p, pu + d);
       qv.sub(gq.mul(lr)).intoArray(q, qi + d);
     }
-    for (; d < dim; d++) {
-      float pv = p[pu + d];
-      float qv = q[qi + d];
-      p[pu + d] = pv - lr * (g * qv + l2 * pv);
-      q[qi + d] = qv - lr * (g * pv + l2 * qv);
-    }
+    ScalarPairTrainer.sgdRange(p, q, pu, qi, d, dim, g, lr, l2);
   }
 
   /** acc[j] += a * x[off + j] for j in [0, len): per element the scalar float operations, so the same bits. */
@@ -79,7 +74,7 @@ final class VectorRows {
 
   /**
    * Adam on one user row and one item row with per-row step sizes, per element exactly the scalar float
-   * operations of {@link ScalarPairTrainer#adamUpdate} (lane-wise square root and division are correctly
+   * operations of {@link ScalarPairTrainer#adamRange} (lane-wise square root and division are correctly
    * rounded, as the scalar ones), so the same bits.
    */
   static void adam(float[] p, float[] q, float[] um, float[] uv, float[] im, float[] iv, int pu, int qi,
@@ -105,22 +100,7 @@ final class VectorRows {
       pv.sub(mp.mul(lrU).div(vp.lanewise(VectorOperators.SQRT).add(eps))).intoArray(p, pu + d);
       qv.sub(mq.mul(lrI).div(vq.lanewise(VectorOperators.SQRT).add(eps))).intoArray(q, qi + d);
     }
-    for (; d < dim; d++) {
-      float pv = p[pu + d];
-      float qv = q[qi + d];
-      float gp = g * qv + l2 * pv;
-      float gq = g * pv + l2 * qv;
-      float mp = b1 * um[pu + d] + c1 * gp;
-      float vp = b2 * uv[pu + d] + c2 * gp * gp;
-      float mq = b1 * im[qi + d] + c1 * gq;
-      float vq = b2 * iv[qi + d] + c2 * gq * gq;
-      um[pu + d] = mp;
-      uv[pu + d] = vp;
-      im[qi + d] = mq;
-      iv[qi + d] = vq;
-      p[pu + d] = pv - lrU * mp / ((float) Math.sqrt(vp) + eps);
-      q[qi + d] = qv - lrI * mq / ((float) Math.sqrt(vq) + eps);
-    }
+    ScalarPairTrainer.adamRange(p, q, um, uv, im, iv, pu, qi, d, dim, g, l2, b1, b2, eps, lrU, lrI);
   }
 
   private static final float LOG_LOW = (float) LocalLoss.LOG_EPS;

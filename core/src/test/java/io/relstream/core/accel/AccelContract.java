@@ -29,6 +29,8 @@ abstract class AccelContract {
   /** |x - r| &lt;= rel |r| + scale max|r| + abs. */
   record Tol(double rel, double scale, double abs) {
     static final Tol EXACT = new Tol(0, 0, 0);
+    /** For sums taken in another order (OpenCL, Vector API lanes). */
+    static final Tol REORDERED = new Tol(1e-4, 1e-5, 1e-6);
   }
 
   abstract PairTrainer trainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective,

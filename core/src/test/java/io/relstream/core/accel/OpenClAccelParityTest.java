@@ -61,7 +61,7 @@ class OpenClAccelParityTest extends AccelContract {
 
   @Override
   Tol tolerance() {
-    return new Tol(1e-4, 1e-5, 1e-6);
+    return Tol.REORDERED;
   }
 
   @Override
