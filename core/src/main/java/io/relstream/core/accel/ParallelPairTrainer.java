@@ -13,7 +13,8 @@ import java.util.concurrent.Future;
 /**
  * The multi-threaded plain-Java trainer: the batch is cut into conflict-free rounds by
  * {@link RoundScheduler} (the OpenCL path's schedule), and each round's pairs, which touch disjoint rows,
- * are split among the threads. Rounds run one after the other, so the result is the sequential one:
+ * are split among the threads by item ({@link RoundScheduler#part}, which keeps the threads off each
+ * other's cache lines). Rounds run one after the other, so the result is the sequential one:
  * bit-identical to the reference with the exact dot, within float rounding with the Vector API's dot.
  * Each thread runs the single-thread path ({@link JavaPairTrainer#range}) on its share, without conflict
  * checks.
@@ -36,6 +37,12 @@ final class ParallelPairTrainer implements PairTrainer {
 
   ParallelPairTrainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective,
       boolean vector, int threads, int capacity, int minParallel) {
+    this(model, state, rule, objective, vector, threads, capacity, minParallel, RoundScheduler.ITEM_RUN_SHIFT);
+  }
+
+  /** {@code runShift}: see {@link RoundScheduler#part}; the parity suite uses 0 so that tiny item sets split. */
+  ParallelPairTrainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective,
+      boolean vector, int threads, int capacity, int minParallel, int runShift) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1: " + threads);
     }
@@ -49,7 +56,7 @@ final class ParallelPairTrainer implements PairTrainer {
     for (int t = 0; t < threads; t++) {
       workers[t] = new JavaPairTrainer(model, state, rule, objective, vector);
     }
-    scheduler = new RoundScheduler(model.numUsers, model.numItems, capacity);
+    scheduler = new RoundScheduler(capacity, threads, runShift);
     pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, r -> {
       Thread t = new Thread(r, "relstream-train");
       t.setDaemon(true);
@@ -66,27 +73,29 @@ final class ParallelPairTrainer implements PairTrainer {
       int m = Math.min(scheduler.capacity(), n - from);
       int rounds = scheduler.schedule(batch, from, m);
       for (int r = 0; r < rounds; r++) {
-        applied += round(scheduler.roundStart[r], scheduler.roundStart[r + 1]);
+        applied += round(r);
       }
     }
     return applied;
   }
 
-  private int round(int from, int to) {
+  /** Round r: part t (pairs whose item falls in part t) goes to thread t. */
+  private int round(int r) {
     RoundScheduler s = scheduler;
-    int parts = to - from < minParallel || pool == null ? 1 : workers.length;
-    if (parts == 1) {
+    int parts = workers.length;
+    int from = s.roundStart[r * parts];
+    int to = s.roundStart[r * parts + parts];
+    if (to - from < minParallel || pool == null) {
       return workers[0].range(s.users, s.items, s.labels, s.theta, from, to, true);
     }
     List<Future<Integer>> pending = new ArrayList<>(parts - 1);
     for (int w = 1; w < parts; w++) {
-      int a = from + (int) ((long) (to - from) * w / parts);
-      int b = from + (int) ((long) (to - from) * (w + 1) / parts);
+      int a = s.roundStart[r * parts + w];
+      int b = s.roundStart[r * parts + w + 1];
       JavaPairTrainer worker = workers[w];
       pending.add(pool.submit(() -> worker.range(s.users, s.items, s.labels, s.theta, a, b, true)));
     }
-    int first = from + (to - from) / parts;
-    int applied = workers[0].range(s.users, s.items, s.labels, s.theta, from, first, true);
+    int applied = workers[0].range(s.users, s.items, s.labels, s.theta, from, s.roundStart[r * parts + 1], true);
     for (Future<Integer> f : pending) {
       try {
         applied += f.get();

@@ -16,6 +16,6 @@ class VectorParallelJavaAccelParityTest extends JavaPathContract {
 
   @Override
   PairTrainer trainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective, int cap) {
-    return new ParallelPairTrainer(model, state, rule, objective, true, 3, cap, 1);
+    return new ParallelPairTrainer(model, state, rule, objective, true, 3, cap, 1, 0);
   }
 }

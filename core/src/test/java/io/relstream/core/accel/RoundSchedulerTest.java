@@ -1,0 +1,82 @@
+package io.relstream.core.accel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.relstream.core.kernel.Batch;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The round schedule's promises, checked on random batches with many repeats: every pair placed once;
+ * a round never holds two pairs of one user or one item; the pairs of each row keep their batch order
+ * across rounds; and with parts, each part of a round holds only items of that part.
+ */
+class RoundSchedulerTest {
+
+  @ParameterizedTest
+  @CsvSource({"1, 4", "2, 4", "3, 0", "4, 2"})
+  void roundsAreDisjointOrderedAndSplitByItemPart(int parts, int runShift) {
+    int users = 40;
+    int items = 60;
+    RoundScheduler s = new RoundScheduler(500, parts, runShift);
+    SplittableRandom rng = new SplittableRandom(parts * 31L + runShift);
+    for (int trial = 0; trial < 5; trial++) {
+      int n = 1 + rng.nextInt(500);
+      Batch batch = new Batch(n);
+      for (int k = 0; k < n; k++) {
+        // the label carries the batch position, to follow each pair through the sort
+        batch.add(rng.nextInt(users), rng.nextInt(items), k, 0.5f);
+      }
+      int rounds = s.schedule(batch, 0, n);
+      assertEquals(0, s.roundStart[0]);
+      assertEquals(n, s.roundStart[rounds * parts]);
+      Map<Integer, Integer> lastUserPos = new HashMap<>();
+      Map<Integer, Integer> lastItemPos = new HashMap<>();
+      Set<Integer> seen = new HashSet<>();
+      int partsUsed = 0;
+      for (int r = 0; r < rounds; r++) {
+        Set<Integer> roundUsers = new HashSet<>();
+        Set<Integer> roundItems = new HashSet<>();
+        List<int[]> round = new ArrayList<>();
+        for (int t = 0; t < parts; t++) {
+          int from = s.roundStart[r * parts + t];
+          int to = s.roundStart[r * parts + t + 1];
+          assertTrue(from <= to);
+          partsUsed += from < to ? 1 : 0;
+          for (int at = from; at < to; at++) {
+            assertEquals(t, RoundScheduler.part(s.items[at], parts, runShift), "item part");
+            assertTrue(roundUsers.add(s.users[at]), "user repeated in round " + r);
+            assertTrue(roundItems.add(s.items[at]), "item repeated in round " + r);
+            int pos = (int) s.labels[at];
+            assertTrue(seen.add(pos), "pair placed twice");
+            assertEquals(batch.users[pos], s.users[at]);
+            assertEquals(batch.items[pos], s.items[at]);
+            round.add(new int[] {pos, s.users[at], s.items[at]});
+          }
+        }
+        assertTrue(!round.isEmpty(), "empty round " + r);
+        for (int[] pair : round) {
+          // every earlier pair of this user or item sits in an earlier round
+          assertTrue(lastUserPos.getOrDefault(pair[1], -1) < pair[0], "user order");
+          assertTrue(lastItemPos.getOrDefault(pair[2], -1) < pair[0], "item order");
+        }
+        for (int[] pair : round) {
+          lastUserPos.put(pair[1], pair[0]);
+          lastItemPos.put(pair[2], pair[0]);
+        }
+      }
+      assertEquals(n, seen.size());
+      if (parts > 1 && n > 100) {
+        assertTrue(partsUsed > rounds, "items were spread over the parts");
+      }
+    }
+  }
+}
