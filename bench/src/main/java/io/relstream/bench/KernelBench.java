@@ -136,7 +136,7 @@ public final class KernelBench {
       boolean adam = rule.optimizer() == StepRule.Optimizer.ADAM;
       RowAdamState state = adam ? new RowAdamState(model) : null;
       if (config.paths().contains("java")) {
-        // side by side: the reference's float order (bit-identical), the Vector API, then all cores on rounds
+        // side by side: the reference's float order (bit-identical), the Vector API, then all cores (pipelined blocks)
         try (PairTrainer t = Accel.exactJavaTrainer(model, state, rule, Workloads.OBJECTIVE)) {
           trainLine(t, rule, dim, batches, -1, "sequential");
         }
@@ -146,7 +146,7 @@ public final class KernelBench {
         int threads = Runtime.getRuntime().availableProcessors();
         if (threads > 1) {
           try (PairTrainer t = Accel.parallelJavaTrainer(model, state, rule, Workloads.OBJECTIVE, threads)) {
-            trainLine(t, rule, dim, batches, -1, "rounds");
+            trainLine(t, rule, dim, batches, -1, "pipelined");
           }
         }
       }

@@ -43,10 +43,10 @@ public class TrainBenchmark {
   String optimizer;
 
   /**
-   * java (one thread, Vector API when present), java-exact (reference float order), java-rounds (every
-   * core on conflict-free rounds), opencl (device 0, deterministic rounds) or opencl-hogwild.
+   * java (one thread, Vector API when present), java-exact (reference float order), java-threads (every
+   * core, pipelined blocks), opencl (device 0, deterministic rounds) or opencl-hogwild.
    */
-  @Param({"java", "java-rounds", "opencl"})
+  @Param({"java", "java-threads", "opencl"})
   String path;
 
   private PairTrainer trainer;
@@ -66,7 +66,7 @@ public class TrainBenchmark {
       case "java-exact":
         trainer = Accel.exactJavaTrainer(model, state, rule, Workloads.OBJECTIVE);
         break;
-      case "java-rounds":
+      case "java-threads":
         trainer = Accel.parallelJavaTrainer(model, state, rule, Workloads.OBJECTIVE,
             Runtime.getRuntime().availableProcessors());
         break;

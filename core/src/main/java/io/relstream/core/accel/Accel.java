@@ -71,13 +71,14 @@ public final class Accel {
   }
 
   /**
-   * The multi-threaded plain-Java trainer ({@link ParallelPairTrainer}: conflict-free rounds split among
-   * {@code threads} threads), with the Vector API when present; the result is the sequential one.
+   * The multi-threaded plain-Java trainer ({@link ParallelPairTrainer}: blocks of consecutive pairs dealt
+   * to {@code threads} threads, a block waiting only for running blocks it shares a row with), with the
+   * Vector API when present; the result is the sequential one.
    */
   public static PairTrainer parallelJavaTrainer(FactorModel model, RowAdamState state, StepRule rule,
       Objective objective, int threads) {
     return new ParallelPairTrainer(model, state, rule, objective, vectorUnavailable() == null, threads,
-        DEFAULT_BATCH_CAPACITY, ParallelPairTrainer.MIN_PARALLEL);
+        ParallelPairTrainer.MIN_PARALLEL);
   }
 
   /** The blocked plain-Java trainer in the reference's float order: bit-identical to the reference. */

@@ -25,7 +25,7 @@ import io.relstream.core.model.FactorModel;
  *       before its dots, {@code -Drelstream.accel.ahead}): at d = 64 on 1M x 100k tables it beat touching 1
  *       or 2 blocks ahead (the loads of a later block stall the reorder window behind the current block's
  *       work), and blocks of 16-32 beat 4, 8 and 64 (noisy 2-core machine: one thread 4.4-6.4 vs 3.8-6.1 M/s;
- *       two threads on rounds, {@link ParallelPairTrainer}, 9.3 M/s at 32 vs 8.4 at 8 and 8.7 at 64);</li>
+ *       two threads, then on rounds, 9.3 M/s at 32 vs 8.4 at 8 and 8.7 at 64);</li>
  *   <li>if block b has no repeated user and no repeated item ({@link #conflictFree}), its dots are computed first, then its
  *       updates; with disjoint rows this equals the sequential order;</li>
  *   <li>otherwise the block's pairs run one by one, which is the sequential order by definition.</li>
@@ -140,12 +140,7 @@ final class JavaPairTrainer implements PairTrainer {
    * cache at d = 64, medians of 7: 31 M/s with it, 48 without, 44 with this filter).
    */
   boolean conflictFree(int[] users, int[] items, int k) {
-    int s = ++stamp;
-    if (s == Integer.MAX_VALUE) {
-      java.util.Arrays.fill(userSlots, 0);
-      java.util.Arrays.fill(itemSlots, 0);
-      stamp = s = 1;
-    }
+    int s = nextStamp();
     int[] us = userSlots;
     int[] is = itemSlots;
     boolean hit = false;
@@ -157,6 +152,48 @@ final class JavaPairTrainer implements PairTrainer {
       is[hi] = s;
     }
     return !hit || pairwiseFree(users, items, k);
+  }
+
+  /**
+   * Whether pairs [a0, a1) and [c0, c1) have no user and no item in common (repeats inside either range
+   * do not count); the same filter, then the exact comparison on a hit. Used by
+   * {@link ParallelPairTrainer} to decide whether a block must wait for a running one.
+   */
+  boolean sharesNoRow(int[] users, int[] items, int a0, int a1, int c0, int c1) {
+    int s = nextStamp();
+    int[] us = userSlots;
+    int[] is = itemSlots;
+    for (int a = a0; a < a1; a++) {
+      us[slot(users[a])] = s;
+      is[slot(items[a])] = s;
+    }
+    boolean hit = false;
+    for (int c = c0; c < c1; c++) {
+      hit |= us[slot(users[c])] == s | is[slot(items[c])] == s;
+    }
+    if (!hit) {
+      return true;
+    }
+    for (int a = a0; a < a1; a++) {
+      int u = users[a];
+      int i = items[a];
+      for (int c = c0; c < c1; c++) {
+        if (users[c] == u || items[c] == i) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private int nextStamp() {
+    int s = ++stamp;
+    if (s == Integer.MAX_VALUE) {
+      java.util.Arrays.fill(userSlots, 0);
+      java.util.Arrays.fill(itemSlots, 0);
+      stamp = s = 1;
+    }
+    return s;
   }
 
   static int slot(int id) {

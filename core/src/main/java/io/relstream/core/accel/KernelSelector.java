@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * Picks, per kernel, the fastest path present by a short measurement at start-up.
  *
  * <p>Candidates: the fast plain-Java path (for training also its multi-threaded form on every core,
- * "java-rounds", when there are several) and every OpenCL device ({@link Accel#openClDevices()}). Each
+ * "java-threads", when there are several) and every OpenCL device ({@link Accel#openClDevices()}). Each
  * runs a small synthetic workload of the real shape (same d and rule; tables of at most 262,144 users
  * and 65,536 items, large enough to leave the caches for training): training applies batches of 16,384
  * random pairs for about {@code budgetMillis}, scoring ranks the top 100 of a batch of 32 users. The
@@ -30,9 +30,9 @@ import java.util.SplittableRandom;
 public final class KernelSelector {
   private static final System.Logger LOG = System.getLogger("io.relstream.core.accel");
   private static volatile Selection last;
-  /** Rate key and {@link Choice#deviceIndex()} of the multi-threaded Java trainer (rounds on every core). */
-  static final String JAVA_ROUNDS = "java-rounds";
-  static final int JAVA_ROUNDS_INDEX = -2;
+  /** Rate key and {@link Choice#deviceIndex()} of the multi-threaded Java trainer (pipelined blocks on every core). */
+  static final String JAVA_THREADS = "java-threads";
+  static final int JAVA_THREADS_INDEX = -2;
 
   private KernelSelector() {}
 
@@ -101,7 +101,7 @@ public final class KernelSelector {
     int threads = Runtime.getRuntime().availableProcessors();
     if (threads > 1) {
       try (PairTrainer t = Accel.parallelJavaTrainer(model, state, rule, objective, threads)) {
-        trainRates.put(JAVA_ROUNDS, trainRate(t, batch, budgetMillis));
+        trainRates.put(JAVA_THREADS, trainRate(t, batch, budgetMillis));
       }
     }
     List<String> trainDropped = new ArrayList<>(dropped);
@@ -144,7 +144,7 @@ public final class KernelSelector {
   /** Creates the chosen trainer. */
   public static PairTrainer trainer(Selection s, FactorModel model, RowAdamState state, StepRule rule,
       Objective objective) {
-    if (s.train().deviceIndex() == JAVA_ROUNDS_INDEX) {
+    if (s.train().deviceIndex() == JAVA_THREADS_INDEX) {
       return Accel.parallelJavaTrainer(model, state, rule, objective, Runtime.getRuntime().availableProcessors());
     }
     if (s.train().deviceIndex() < 0) {
@@ -179,9 +179,9 @@ public final class KernelSelector {
       why.append("; dropped ").append(d);
     }
     int index = best.startsWith("opencl:") ? Integer.parseInt(best.substring(7))
-        : best.equals(JAVA_ROUNDS) ? JAVA_ROUNDS_INDEX : -1;
+        : best.equals(JAVA_THREADS) ? JAVA_THREADS_INDEX : -1;
     String device = index >= 0 ? devices.get(index)
-        : index == JAVA_ROUNDS_INDEX ? "java (rounds, " + Runtime.getRuntime().availableProcessors() + " threads)"
+        : index == JAVA_THREADS_INDEX ? "java (pipelined blocks, " + Runtime.getRuntime().availableProcessors() + " threads)"
         : "java";
     return new Choice(kernel, index < 0 ? "java" : "opencl", device, index, why.toString(), Map.copyOf(rates));
   }

@@ -1,10 +1,9 @@
 package io.relstream.core.accel;
 
 import io.relstream.core.kernel.Batch;
-import java.util.Arrays;
 
 /**
- * The deterministic conflict schedule shared by the OpenCL and the multi-threaded Java trainers. Pair k
+ * The deterministic conflict schedule of the OpenCL trainer ({@link Conflicts#ROUNDS}). Pair k
  * of a batch gets the round 1 + max(round of the last earlier pair with the same user, round of the last
  * earlier pair with the same item) (0 when there is none). Pairs of one round touch disjoint rows, and
  * two pairs sharing a row keep their batch order across rounds, so applying the rounds in order, each in
@@ -15,17 +14,8 @@ import java.util.Arrays;
  * [roundStart[r], roundStart[r + 1]). The last round of each row seen in the batch is kept in two
  * open-addressing tables of at least twice the capacity (user and item), emptied after each batch by
  * clearing only the slots it used, so a batch costs O(pairs), not O(rows). Tables sized to the batch
- * stay in the caches, where arrays indexed by row (8 MiB for a million users) missed them: with the
- * trainer's rows streaming through the caches, scheduling took about half of the calling thread's time
- * on 1M x 100k tables. Not thread-safe.
- *
- * <p>With {@code parts} &gt; 1 (the multi-threaded Java trainer, one part per thread), each round is
- * further sorted, stably, by the part of its item ({@link #part}): part t of round r holds positions
- * [roundStart[r * parts + t], roundStart[r * parts + t + 1]). Items of one part lie in runs of 16
- * consecutive ids ({@link #ITEM_RUN_SHIFT}), so two threads seldom write rows that share a cache line
- * (a row of d floats does not start on a line boundary, so neighbouring rows share one). Measured with
- * two threads each applying half of a batch (no rounds) on 1M x 100k tables at d = 64, halves by item
- * runs were about 10% faster than halves by position.
+ * stay in the caches better than arrays indexed by row (8 MiB for a million users), and cost memory in
+ * proportion to the batch, not the model. Not thread-safe.
  */
 final class RoundScheduler {
   final int[] users;
@@ -43,25 +33,13 @@ final class RoundScheduler {
   private final int slotShift;
   private final int[] pairRound;
   private final int[] roundCount;
-  private final int parts;
-  private final int runShift;
 
   RoundScheduler(int capacity) {
-    this(capacity, 1, ITEM_RUN_SHIFT);
-  }
-
-  /** {@code runShift}: log2 of the item runs of one part ({@link #ITEM_RUN_SHIFT}; tests use 0). */
-  RoundScheduler(int capacity, int parts, int runShift) {
-    if (parts < 1) {
-      throw new IllegalArgumentException("parts must be >= 1: " + parts);
-    }
-    this.parts = parts;
-    this.runShift = runShift;
     users = new int[capacity];
     items = new int[capacity];
     labels = new float[capacity];
     theta = new float[capacity];
-    roundStart = new int[capacity * parts + 1];
+    roundStart = new int[capacity + 1];
     int slots = Integer.highestOneBit(Math.max(1, capacity - 1)) << 2; // a power of two, >= 2 x capacity
     mask = slots - 1;
     slotShift = 32 - Integer.numberOfTrailingZeros(slots);
@@ -70,32 +48,19 @@ final class RoundScheduler {
     usedUserSlots = new int[capacity];
     usedItemSlots = new int[capacity];
     pairRound = new int[capacity];
-    roundCount = new int[capacity * parts + 1];
+    roundCount = new int[capacity + 1];
   }
 
   int capacity() {
     return users.length;
   }
 
-  int parts() {
-    return parts;
-  }
-
   private int slot(int row) {
     return (row * 0x9E3779B9) >>> slotShift; // the top bits of a multiplicative hash
   }
 
-  /** log2 of the runs of consecutive item ids that share a part (16 rows: 4 KiB at d = 64). */
-  static final int ITEM_RUN_SHIFT = 4;
-
-  /** The part of an item: runs of 2^runShift consecutive ids, spread over the parts by a hash. */
-  static int part(int item, int parts, int runShift) {
-    return parts == 1 ? 0 : (int) ((((item >>> runShift) * 0x9E3779B9L) & 0xffffffffL) * parts >>> 32);
-  }
-
   /**
-   * Schedules pairs [from, from + m) of the batch (m at most the capacity); returns the round count (the
-   * parts of a round are counted once).
+   * Schedules pairs [from, from + m) of the batch (m at most the capacity); returns the round count.
    */
   int schedule(Batch batch, int from, int m) {
     int rounds = 0;
@@ -131,13 +96,12 @@ final class RoundScheduler {
       int r = Math.max(ru, ri) + 1;
       us[su] = ku | r;
       is[si] = ki | r;
-      int b = r * parts + part(i, parts, runShift);
-      pairRound[j] = b;
+      pairRound[j] = r;
       if (r == rounds) {
-        Arrays.fill(roundCount, r * parts, r * parts + parts, 0);
+        roundCount[r] = 0;
         rounds++;
       }
-      roundCount[b]++;
+      roundCount[r]++;
     }
     for (int k = 0; k < usersSeen; k++) {
       us[usedUserSlots[k]] = 0L;
@@ -145,11 +109,10 @@ final class RoundScheduler {
     for (int k = 0; k < itemsSeen; k++) {
       is[usedItemSlots[k]] = 0L;
     }
-    int buckets = rounds * parts;
     roundStart[0] = 0;
-    for (int b = 0; b < buckets; b++) {
-      roundStart[b + 1] = roundStart[b] + roundCount[b];
-      roundCount[b] = roundStart[b]; // write cursor
+    for (int r = 0; r < rounds; r++) {
+      roundStart[r + 1] = roundStart[r] + roundCount[r];
+      roundCount[r] = roundStart[r]; // write cursor
     }
     for (int j = 0; j < m; j++) {
       int at = roundCount[pairRound[j]]++;

@@ -19,7 +19,8 @@
  *   <tr><td>train</td><td>{@code ScalarPairTrainer}</td><td>{@code JavaPairTrainer}: blocks of 32 pairs,
  *       the block's rows touched first, all dots then all updates; dot and row updates in the Java Vector
  *       API ({@code VectorRows}) when the JVM has {@code jdk.incubator.vector}.
- *       {@code ParallelPairTrainer}: the OpenCL path's conflict-free rounds, each split among threads</td>
+ *       {@code ParallelPairTrainer}: those blocks dealt round-robin to threads, a block waiting only for
+ *       a running earlier block it shares a row with</td>
  *       <td>{@code OpenClAccel}: tables and Adam state resident, conflict-free rounds</td></tr>
  *   <tr><td>score</td><td>{@code ScalarTopK}</td><td>{@code JavaTopK}: item table tiled and transposed,
  *       so the score loop is an axpy (in the Vector API when present, same bits); threads over tiles</td>
@@ -32,10 +33,11 @@
  * The result of a batch is defined as applying its pairs one after the other in batch order
  * (sequential SGD). Every path reproduces that: the scalar reference literally; the fast Java path
  * processes a block with its dots first only when the block has no repeated user or item, otherwise
- * pair by pair; the multi-threaded Java path and the OpenCL path schedule the batch into rounds (round of pair k = 1 + the
- * latest round of an earlier pair sharing its user or item), run the rounds one after the other (one launch
- * pass each on OpenCL), and pairs within a round touch disjoint rows, so any order or split inside a
- * round gives the sequential result. Paths whose dot products are summed in another order (OpenCL, the
+ * pair by pair; the multi-threaded Java path runs a block only once every earlier block sharing a row
+ * with it has finished; the OpenCL path schedules the batch into rounds (round of pair k = 1 + the
+ * latest round of an earlier pair sharing its user or item), runs the rounds one after the other (one
+ * launch pass each), and pairs within a round touch disjoint rows, so any order or split inside a round
+ * gives the sequential result. Paths whose dot products are summed in another order (OpenCL, the
  * Vector API) match the reference up to float rounding; the others bit for bit. The
  * OpenCL path also offers {@link io.relstream.core.accel.Conflicts#HOGWILD} (one pass, racing updates on
  * shared rows), whose cost in accuracy is what {@code ./relstream bench kernels} reports.

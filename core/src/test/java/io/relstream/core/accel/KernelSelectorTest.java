@@ -32,17 +32,17 @@ class KernelSelectorTest {
   void theMultiThreadedJavaTrainerIsAChoiceOfItsOwn() {
     Map<String, Double> rates = new LinkedHashMap<>();
     rates.put("java", 2e6);
-    rates.put(KernelSelector.JAVA_ROUNDS, 3e6);
+    rates.put(KernelSelector.JAVA_THREADS, 3e6);
     rates.put("opencl:0", 1e6);
     KernelSelector.Choice c = KernelSelector.choose("train", rates, List.of(), List.of("pocl"), "pairs/s");
     assertEquals("java", c.path());
-    assertEquals(KernelSelector.JAVA_ROUNDS_INDEX, c.deviceIndex());
-    assertTrue(c.device().startsWith("java (rounds"), c.device());
+    assertEquals(KernelSelector.JAVA_THREADS_INDEX, c.deviceIndex());
+    assertTrue(c.device().startsWith("java (pipelined blocks"), c.device());
     KernelSelector.Selection s = new KernelSelector.Selection(c, c);
     io.relstream.core.model.FactorModel m = io.relstream.core.model.FactorModel.xavier(8, 8, 4, 1);
     try (PairTrainer t = KernelSelector.trainer(s, m, null, StepRule.sgd(0.01f, 0f),
         new io.relstream.core.kernel.Objective(io.relstream.core.estimator.LocalLoss.SQUARED, 0.1f, 1f))) {
-      assertTrue(t.device().contains("rounds"), t.device());
+      assertTrue(t.device().contains("pipelined blocks"), t.device());
     }
   }
 
@@ -59,11 +59,11 @@ class KernelSelectorTest {
     KernelSelector.Selection s = KernelSelector.select(2000, 3000, 16, StepRule.sgd(0.01f, 0f),
         new Objective(LocalLoss.SQUARED, 0.1f, 1f), 40);
     assertSame(s, KernelSelector.lastSelection());
-    int javaCandidates = Runtime.getRuntime().availableProcessors() > 1 ? 2 : 1; // one thread, and rounds
+    int javaCandidates = Runtime.getRuntime().availableProcessors() > 1 ? 2 : 1; // one thread, and pipelined blocks
     int expected = javaCandidates + (Accel.openClUnavailable() == null ? Accel.openClDevices().size() : 0);
     assertEquals(expected, s.train().rates().size() + countDropped(s.train().reason()), s.train().reason());
     assertTrue(s.train().rates().containsKey("java"));
-    assertEquals(javaCandidates == 2, s.train().rates().containsKey(KernelSelector.JAVA_ROUNDS));
+    assertEquals(javaCandidates == 2, s.train().rates().containsKey(KernelSelector.JAVA_THREADS));
     if (Accel.openClUnavailable() == null) {
       assertTrue(s.score().rates().containsKey("opencl:0") || s.score().reason().contains("dropped"),
           s.score().reason());

@@ -17,17 +17,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The round schedule's promises, checked on random batches with many repeats: every pair placed once;
  * a round never holds two pairs of one user or one item; the pairs of each row keep their batch order
- * across rounds; and with parts, each part of a round holds only items of that part.
+ * across rounds; and the scheduler's per-batch tables are emptied between batches.
  */
 class RoundSchedulerTest {
 
   @ParameterizedTest
-  @CsvSource({"1, 4", "2, 4", "3, 0", "4, 2"})
-  void roundsAreDisjointOrderedAndSplitByItemPart(int parts, int runShift) {
-    int users = 40;
-    int items = 60;
-    RoundScheduler s = new RoundScheduler(500, parts, runShift);
-    SplittableRandom rng = new SplittableRandom(parts * 31L + runShift);
+  @CsvSource({"40, 60", "1, 7", "3000, 5000"})
+  void roundsAreDisjointAndOrdered(int users, int items) {
+    RoundScheduler s = new RoundScheduler(500);
+    SplittableRandom rng = new SplittableRandom(users * 31L + items);
     for (int trial = 0; trial < 5; trial++) {
       int n = 1 + rng.nextInt(500);
       Batch batch = new Batch(n);
@@ -37,30 +35,22 @@ class RoundSchedulerTest {
       }
       int rounds = s.schedule(batch, 0, n);
       assertEquals(0, s.roundStart[0]);
-      assertEquals(n, s.roundStart[rounds * parts]);
+      assertEquals(n, s.roundStart[rounds]);
       Map<Integer, Integer> lastUserPos = new HashMap<>();
       Map<Integer, Integer> lastItemPos = new HashMap<>();
       Set<Integer> seen = new HashSet<>();
-      int partsUsed = 0;
       for (int r = 0; r < rounds; r++) {
         Set<Integer> roundUsers = new HashSet<>();
         Set<Integer> roundItems = new HashSet<>();
         List<int[]> round = new ArrayList<>();
-        for (int t = 0; t < parts; t++) {
-          int from = s.roundStart[r * parts + t];
-          int to = s.roundStart[r * parts + t + 1];
-          assertTrue(from <= to);
-          partsUsed += from < to ? 1 : 0;
-          for (int at = from; at < to; at++) {
-            assertEquals(t, RoundScheduler.part(s.items[at], parts, runShift), "item part");
-            assertTrue(roundUsers.add(s.users[at]), "user repeated in round " + r);
-            assertTrue(roundItems.add(s.items[at]), "item repeated in round " + r);
-            int pos = (int) s.labels[at];
-            assertTrue(seen.add(pos), "pair placed twice");
-            assertEquals(batch.users[pos], s.users[at]);
-            assertEquals(batch.items[pos], s.items[at]);
-            round.add(new int[] {pos, s.users[at], s.items[at]});
-          }
+        for (int at = s.roundStart[r]; at < s.roundStart[r + 1]; at++) {
+          assertTrue(roundUsers.add(s.users[at]), "user repeated in round " + r);
+          assertTrue(roundItems.add(s.items[at]), "item repeated in round " + r);
+          int pos = (int) s.labels[at];
+          assertTrue(seen.add(pos), "pair placed twice");
+          assertEquals(batch.users[pos], s.users[at]);
+          assertEquals(batch.items[pos], s.items[at]);
+          round.add(new int[] {pos, s.users[at], s.items[at]});
         }
         assertTrue(!round.isEmpty(), "empty round " + r);
         for (int[] pair : round) {
@@ -74,9 +64,6 @@ class RoundSchedulerTest {
         }
       }
       assertEquals(n, seen.size());
-      if (parts > 1 && n > 100) {
-        assertTrue(partsUsed > rounds, "items were spread over the parts");
-      }
     }
   }
 }

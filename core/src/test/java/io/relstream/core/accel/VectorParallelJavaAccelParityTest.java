@@ -5,17 +5,17 @@ import io.relstream.core.model.FactorModel;
 
 /**
  * The parity suite on the multi-threaded Java trainer with the Vector API (dots, coefficients and row
- * updates in lanes), 3 threads, every round split however small: within
+ * updates in lanes), 3 threads, every batch pipelined however small: within
  * {@link AccelContract.Tol#REORDERED}. The scorer is {@link JavaTopK} with 2 threads.
  */
 class VectorParallelJavaAccelParityTest extends JavaPathContract {
 
   VectorParallelJavaAccelParityTest() {
-    super(true, 2, "rounds", "vector API", "3 threads");
+    super(true, 2, "pipelined blocks", "vector API", "3 threads");
   }
 
   @Override
   PairTrainer trainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective, int cap) {
-    return new ParallelPairTrainer(model, state, rule, objective, true, 3, cap, 1, 0);
+    return new ParallelPairTrainer(model, state, rule, objective, true, 3, 1);
   }
 }
