@@ -84,8 +84,8 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
     this.parallelism = Math.max(1, device.getMaxComputeUnits()) * (gpu ? 512 : 4);
     boolean training = rule != null;
     checkFits(model, device);
-    scheduler = training ? new RoundScheduler(batchCapacity)
-        : new RoundScheduler(1);
+    scheduler = training ? new RoundScheduler(model.numUsers, model.numItems, batchCapacity)
+        : new RoundScheduler(1, 1, 1);
 
     AccelKernel k = new AccelKernel();
     kernel = k;

@@ -17,14 +17,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The round schedule's promises, checked on random batches with many repeats: every pair placed once;
  * a round never holds two pairs of one user or one item; the pairs of each row keep their batch order
- * across rounds; and the scheduler's per-batch tables are emptied between batches.
+ * across rounds; and marks of one batch do not leak into the next (the scheduler is reused).
  */
 class RoundSchedulerTest {
 
   @ParameterizedTest
   @CsvSource({"40, 60", "1, 7", "3000, 5000"})
   void roundsAreDisjointAndOrdered(int users, int items) {
-    RoundScheduler s = new RoundScheduler(500);
+    RoundScheduler s = new RoundScheduler(users, items, 500);
     SplittableRandom rng = new SplittableRandom(users * 31L + items);
     for (int trial = 0; trial < 5; trial++) {
       int n = 1 + rng.nextInt(500);
