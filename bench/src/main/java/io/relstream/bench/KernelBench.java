@@ -2,6 +2,7 @@ package io.relstream.bench;
 
 import io.relstream.core.accel.Accel;
 import io.relstream.core.accel.Conflicts;
+import io.relstream.core.accel.KernelSelector;
 import io.relstream.core.accel.PairTrainer;
 import io.relstream.core.accel.RowAdamState;
 import io.relstream.core.accel.StepRule;
@@ -25,7 +26,8 @@ import java.util.Set;
  * <p>Training: tables of 1,000,000 users x 100,000 items, uniformly random pairs, batches of 65,536,
  * d = 32, 64, 128, 200 (--quick: 64); an SGD update moves 16 d + 16 bytes, an Adam update 48 d + 32.
  * Scoring: 1e5, 1e6, 1e7 items (--quick: 1e6) at d = 64, batches of 1 and 256 users, top-100.
- * Each figure is the median of timed segments after a warm-up.
+ * Each figure is the median of timed segments after a warm-up. With both paths, the notes end with what
+ * {@link KernelSelector} would pick at a service's start-up on this machine, and its metric.
  *
  * <p>With --json, stdout carries one JSON object per result and nothing else; notes go to stderr.
  * Options: --paths java,opencl  --dims 64,128  --items 1000000  --user-batches 1,256  --seconds 2
@@ -119,6 +121,9 @@ public final class KernelBench {
     }
     if (config.hogwild() && !devices.isEmpty()) {
       hogwildTradeOff();
+    }
+    if (config.paths().contains("java") && config.paths().contains("opencl")) {
+      startUpSelection();
     }
     note.printf(Locale.ROOT, "kernel benchmark done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
   }
@@ -264,6 +269,22 @@ public final class KernelBench {
         Workloads.relativeDistance(hog, seq), Workloads.meanLoss(base, heldOut, Workloads.OBJECTIVE),
         Workloads.meanLoss(seq, heldOut, Workloads.OBJECTIVE), Workloads.meanLoss(rounds, heldOut, Workloads.OBJECTIVE),
         Workloads.meanLoss(hog, heldOut, Workloads.OBJECTIVE));
+  }
+
+  // ------------------------------------------------------------------------- start-up selection
+
+  /**
+   * What {@link KernelSelector} picks on this machine for the benchmark's shape (d = 64, SGD), as a
+   * service would at start-up: the choice, the measured rates and any dropped candidate, and the metric.
+   */
+  private void startUpSelection() {
+    KernelSelector.Selection s = KernelSelector.select(config.trainUsers(), config.trainItems(), 64,
+        StepRule.sgd(0.01f, 1e-4f), Workloads.OBJECTIVE, 200);
+    for (KernelSelector.Choice c : List.of(s.train(), s.score())) {
+      note.println("start-up selection, " + c.kernel() + ": " + c.path() + " on " + c.device() + " ("
+          + c.reason() + ")");
+    }
+    note.print(s.prometheus());
   }
 
   // ------------------------------------------------------------------------- output

@@ -20,16 +20,19 @@ import io.relstream.core.model.FactorModel;
  * {@code -Drelstream.accel.block}):
  * <ol>
  *   <li>touch: before computing block b, one load per 64-byte line of the rows of block b + {@code AHEAD}
- *       (every 16th float and the last) is issued (their sum goes to a sink field so the JIT keeps them). These loads are independent, so
- *       their misses overlap, the software prefetch Java lacks. Default AHEAD = 0 (the block itself, just
- *       before its dots, {@code -Drelstream.accel.ahead}): at d = 64 on 1M x 100k tables it beat touching 1
- *       or 2 blocks ahead (the loads of a later block stall the reorder window behind the current block's
- *       work), and blocks of 16-32 beat 4, 8 and 64 (noisy 2-core machine: one thread 4.4-6.4 vs 3.8-6.1 M/s;
+ *       (every 16th float and the last; Adam also touches both moments) is issued, their sum going to a
+ *       sink field so the JIT keeps them. These loads are independent, so their misses overlap: the
+ *       software prefetch Java lacks. Default AHEAD = 0, the block itself just before its dots
+ *       ({@code -Drelstream.accel.ahead}). At d = 64 on 1M x 100k tables this beat touching 1 or 2 blocks
+ *       ahead, and it beat spreading the next block's touches over this block's dots or updates (about
+ *       half the rate): the loads of a later block stall the reorder window behind the current block's
+ *       work. Blocks of 16-32 beat 4, 8 and 64 (noisy 2-core machine: one thread 4.4-6.4 vs 3.8-6.1 M/s;
  *       two threads, then on rounds, 9.3 M/s at 32 vs 8.4 at 8 and 8.7 at 64);</li>
- *   <li>if block b has no repeated user and no repeated item ({@link #conflictFree}), its dots are computed first, then its
- *       updates; with disjoint rows this equals the sequential order;</li>
+ *   <li>if block b has no repeated user and no repeated item ({@link #conflictFree}), its dots are
+ *       computed first, then its updates; with disjoint rows this equals the sequential order;</li>
  *   <li>otherwise the block's pairs run one by one, which is the sequential order by definition.</li>
  * </ol>
+ * {@link ParallelPairTrainer} runs several of these on blocks dealt round-robin.
  */
 final class JavaPairTrainer implements PairTrainer {
   static final int BLOCK = Integer.getInteger("relstream.accel.block", 32);
