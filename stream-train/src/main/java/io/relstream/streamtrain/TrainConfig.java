@@ -1,11 +1,11 @@
 package io.relstream.streamtrain;
 
 import io.relstream.core.kernel.BatchMaths;
-import io.relstream.core.kernel.opencl.OpenCl;
 import io.relstream.core.online.OnlineConfig;
 import io.relstream.core.online.OnlinePropensity;
 import java.io.Serializable;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Settings of the training job.
@@ -15,7 +15,8 @@ import java.util.Locale;
  *     present, else exposure-based once impressions exist, else popularity)
  * @param eta &eta; of the popularity propensity
  * @param halfLifeMillis decay half-life of the click and exposure counts, 0 for none
- * @param kernel "java", "opencl" or "auto" (OpenCL when a device is present, else Java)
+ * @param kernel "java", "opencl" or "auto" (whichever of the two is faster, measured where the trainer
+ *     starts: {@link BatchMaths#choose})
  * @param flushIdleMs train a partial batch once no event has arrived for this long (processing
  *     time), so a quiet stream still reaches the model; 0 never flushes early, which keeps batch
  *     boundaries a pure function of the event sequence (reproducible runs)
@@ -56,11 +57,20 @@ public record TrainConfig(OnlineConfig trainer, OnlinePropensity.Mode propensity
     return new TrainConfig(trainer, propensity, eta, halfLifeMillis, kernel, v);
   }
 
-  /** The kernel path to use on this machine. */
-  BatchMaths.Path kernelPath() {
+  /** Time each path gets in the "auto" measurement. */
+  static final long AUTO_BUDGET_MILLIS = 300;
+
+  /**
+   * The kernel path to use on this machine, and why: as configured, or for "auto" the faster path
+   * measured now on the trainer's dimension, batch size, objective and optimizer.
+   */
+  BatchMaths.Choice kernelChoice() {
     if (kernel.equals("auto")) {
-      return OpenCl.available() == null ? BatchMaths.Path.OPENCL : BatchMaths.Path.JAVA;
+      return BatchMaths.choose(trainer.dim(), trainer.batchSize(), trainer.objective(), trainer.adam(),
+          AUTO_BUDGET_MILLIS);
     }
-    return BatchMaths.Path.parse(kernel);
+    BatchMaths.Path path = BatchMaths.Path.parse(kernel);
+    return new BatchMaths.Choice(path, path == BatchMaths.Path.JAVA ? "java" : "OpenCL", "configured: " + kernel,
+        Map.of());
   }
 }

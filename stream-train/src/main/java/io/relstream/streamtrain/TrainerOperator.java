@@ -1,5 +1,6 @@
 package io.relstream.streamtrain;
 
+import io.relstream.core.kernel.BatchMaths;
 import io.relstream.core.online.BatchUpdate;
 import io.relstream.core.online.ModelRow;
 import io.relstream.core.online.OnlineTrainer;
@@ -11,6 +12,8 @@ import java.util.List;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -40,6 +43,8 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   private transient ListState<byte[]> state;
   private transient long lastEventMillis;
   private transient boolean timerSet;
+  private transient String kernelReason;
+  private transient boolean gaugesRegistered;
 
   TrainerOperator(TrainConfig config) {
     this.config = config;
@@ -54,10 +59,12 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
       trainer.close();
       trainer = null;
     }
+    BatchMaths.Choice kernel = config.kernelChoice();
+    kernelReason = kernel.reason();
     if (context.isRestored()) {
       Iterator<byte[]> it = state.get().iterator();
       if (it.hasNext()) {
-        trainer = OnlineTrainer.restore(it.next(), config.kernelPath());
+        trainer = OnlineTrainer.restore(it.next(), kernel.path());
         if (it.hasNext()) {
           throw new IllegalStateException("trainer state holds more than one model: the trainer must run at"
               + " parallelism 1");
@@ -67,9 +74,17 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
       }
     }
     if (trainer == null) {
-      trainer = new OnlineTrainer(config.trainer(), config.kernelPath());
+      trainer = new OnlineTrainer(config.trainer(), kernel.path());
     }
-    LOG.info("trainer kernel path {} on {}", trainer.kernelPath(), trainer.device());
+    LOG.info("trainer kernel path {} on {} ({})", trainer.kernelPath(), trainer.device(), kernelReason);
+    if (!gaugesRegistered) {
+      // metrics <operator scope>.kernel.opencl (1 on OpenCL, else 0) and .kernel.choice (path, device, why)
+      MetricGroup kernelGroup = getMetricGroup().addGroup("kernel");
+      kernelGroup.gauge("opencl", (Gauge<Integer>) () -> "opencl".equals(trainer.kernelPath()) ? 1 : 0);
+      kernelGroup.gauge("choice", (Gauge<String>) () -> trainer.kernelPath() + " on " + trainer.device() + " ("
+          + kernelReason + ")");
+      gaugesRegistered = true;
+    }
   }
 
   @Override
