@@ -30,7 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "--add-modules", "jdk.incubator.vector"})
+// transparent huge pages, committed up front, as the launcher gives `bench kernels`: random rows miss
+// the TLB on 4 KiB pages
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Xms6g", "-XX:+UseTransparentHugePages", "-XX:+AlwaysPreTouch",
+    "--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class TrainBenchmark {
