@@ -156,21 +156,38 @@ final class OpenClAccel implements PairTrainer, TopKScorer {
     }
   }
 
-  /** Runs the current pass over n work items (padded to the work-group size) and checks where it ran. */
   /**
    * Refuses tables that one device buffer cannot hold (the driver would fail at the first launch, and
    * Aparapi would then try a fallback device and fail with an AssertionError).
    */
   private static void checkFits(FactorModel model, OpenCLDevice device) {
-    long max = device.getMaxMemAllocSize();
     long largest = 4L * Math.max(model.userFactors.length, model.itemFactors.length);
-    if (max > 0 && largest > max) {
-      throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-          "a %d MiB table exceeds the largest buffer %s can allocate (%d MiB)", largest >> 20,
-          device.getName(), max >> 20));
+    String why = tooLarge(largest, device.getMaxMemAllocSize());
+    if (why != null) {
+      throw new IllegalStateException(why + " on " + device.getName());
     }
   }
 
+  /**
+   * The largest buffer taken through Aparapi: a 2.4 GiB table failed with CL_INVALID_BUFFER_SIZE on
+   * PoCL, whose reported limit is 4 GiB, and Aparapi's tracker reports crashes above 2 GB.
+   */
+  static final long APARAPI_MAX_BUFFER = Integer.MAX_VALUE;
+
+  /** Why a buffer of {@code bytes} cannot be allocated under {@code deviceMax} (0: unknown), or null. */
+  static String tooLarge(long bytes, long deviceMax) {
+    if (deviceMax > 0 && bytes > deviceMax) {
+      return String.format(java.util.Locale.ROOT, "a %d MiB table exceeds the largest buffer the device can"
+          + " allocate (%d MiB)", bytes >> 20, deviceMax >> 20);
+    }
+    if (bytes > APARAPI_MAX_BUFFER) {
+      return String.format(java.util.Locale.ROOT, "a %d MiB table exceeds 2 GiB, the largest buffer that"
+          + " works through Aparapi", bytes >> 20);
+    }
+    return null;
+  }
+
+  /** Runs the current pass over n work items (padded to the work-group size) and checks where it ran. */
   private void launch(int n, int passes, String what) {
     AccelKernel k = kernel;
     k.limit = n;
