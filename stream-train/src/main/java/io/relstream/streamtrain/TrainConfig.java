@@ -6,6 +6,7 @@ import io.relstream.core.online.OnlinePropensity;
 import java.io.Serializable;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Settings of the training job.
@@ -61,13 +62,20 @@ public record TrainConfig(OnlineConfig trainer, OnlinePropensity.Mode propensity
   static final long AUTO_BUDGET_MILLIS = 300;
 
   /**
+   * "auto" choices made in this JVM, by trainer settings: a restart after a failure, which initialises
+   * the operator again, keeps the path (and so the float rounding) of the first start, without measuring
+   * again.
+   */
+  private static final Map<OnlineConfig, BatchMaths.Choice> AUTO_CHOICES = new ConcurrentHashMap<>();
+
+  /**
    * The kernel path to use on this machine, and why: as configured, or for "auto" the faster path
-   * measured now on the trainer's dimension, batch size, objective and optimizer.
+   * measured on the trainer's dimension, batch size, objective and optimizer (once per JVM).
    */
   BatchMaths.Choice kernelChoice() {
     if (kernel.equals("auto")) {
-      return BatchMaths.choose(trainer.dim(), trainer.batchSize(), trainer.objective(), trainer.adam(),
-          AUTO_BUDGET_MILLIS);
+      return AUTO_CHOICES.computeIfAbsent(trainer, t -> BatchMaths.choose(t.dim(), t.batchSize(),
+          t.objective(), t.adam(), AUTO_BUDGET_MILLIS));
     }
     BatchMaths.Path path = BatchMaths.Path.parse(kernel);
     return new BatchMaths.Choice(path, path == BatchMaths.Path.JAVA ? "java" : "OpenCL", "configured: " + kernel,

@@ -44,7 +44,6 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   private transient long lastEventMillis;
   private transient boolean timerSet;
   private transient String kernelReason;
-  private transient boolean gaugesRegistered;
 
   TrainerOperator(TrainConfig config) {
     this.config = config;
@@ -77,14 +76,16 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
       trainer = new OnlineTrainer(config.trainer(), kernel.path());
     }
     LOG.info("trainer kernel path {} on {} ({})", trainer.kernelPath(), trainer.device(), kernelReason);
-    if (!gaugesRegistered) {
-      // metrics <operator scope>.kernel.opencl (1 on OpenCL, else 0) and .kernel.choice (path, device, why)
-      MetricGroup kernelGroup = getMetricGroup().addGroup("kernel");
-      kernelGroup.gauge("opencl", (Gauge<Integer>) () -> "opencl".equals(trainer.kernelPath()) ? 1 : 0);
-      kernelGroup.gauge("choice", (Gauge<String>) () -> trainer.kernelPath() + " on " + trainer.device() + " ("
-          + kernelReason + ")");
-      gaugesRegistered = true;
-    }
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    // metrics <operator scope>.kernel.opencl (1 on OpenCL, else 0) and .kernel.choice (path, device, why)
+    MetricGroup kernelGroup = getMetricGroup().addGroup("kernel");
+    kernelGroup.gauge("opencl", (Gauge<Integer>) () -> "opencl".equals(trainer.kernelPath()) ? 1 : 0);
+    kernelGroup.gauge("choice", (Gauge<String>) () -> trainer.kernelPath() + " on " + trainer.device() + " ("
+        + kernelReason + ")");
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.relstream.streamtrain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.relstream.core.kernel.BatchMaths;
@@ -27,5 +28,7 @@ class TrainConfigKernelTest {
     double best = c.rates().values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
     String name = c.path() == BatchMaths.Path.OPENCL ? "opencl" : "java";
     assertEquals(best, c.rates().get(name), c.reason());
+    // a restart in the same JVM keeps the first choice instead of measuring again
+    assertSame(c, config.kernelChoice());
   }
 }

@@ -19,12 +19,11 @@ import io.relstream.core.model.FactorModel;
  * (16 d + 16 bytes per SGD update). Pairs go in blocks of {@code BLOCK} (default 32,
  * {@code -Drelstream.accel.block}):
  * <ol>
- *   <li>touch: before computing block b, one load per 64-byte line of the rows of block b + {@code AHEAD}
- *       (every 16th float and the last; Adam also touches both moments) is issued, their sum going to a
- *       sink field so the JIT keeps them. These loads are independent, so their misses overlap: the
- *       software prefetch Java lacks. Default AHEAD = 0, the block itself just before its dots
- *       ({@code -Drelstream.accel.ahead}). At d = 64 on 1M x 100k tables this beat touching 1 or 2 blocks
- *       ahead, and it beat spreading the next block's touches over this block's dots or updates (about
+ *   <li>touch: just before computing block b, one load per 64-byte line of its rows (every 16th float
+ *       and the last; Adam also touches both moments) is issued, their sum going to a sink field so the
+ *       JIT keeps them. These loads are independent, so their misses overlap: the software prefetch Java
+ *       lacks. At d = 64 on 1M x 100k tables this beat touching 1 or 2 blocks ahead, and it beat
+ *       spreading the next block's touches over this block's dots or updates (about
  *       half the rate): the loads of a later block stall the reorder window behind the current block's
  *       work. Blocks of 16-32 beat 4, 8 and 64 (noisy 2-core machine: one thread 4.4-6.4 vs 3.8-6.1 M/s;
  *       two threads, then on rounds, 9.3 M/s at 32 vs 8.4 at 8 and 8.7 at 64);</li>
@@ -36,8 +35,6 @@ import io.relstream.core.model.FactorModel;
  */
 final class JavaPairTrainer implements PairTrainer {
   static final int BLOCK = Integer.getInteger("relstream.accel.block", 32);
-  /** How many blocks ahead the touch-ahead runs. */
-  static final int AHEAD = Integer.getInteger("relstream.accel.ahead", 0);
   /** Floats per 64-byte cache line. */
   private static final int LINE = 16;
   /** log2 of the slots of the conflict filter's tables. */
@@ -54,7 +51,7 @@ final class JavaPairTrainer implements PairTrainer {
   private final int[] userSlots = new int[1 << SLOT_BITS];
   private final int[] itemSlots = new int[1 << SLOT_BITS];
   private int stamp;
-  /** Keeps touch-ahead loads alive; read by nobody. */
+  /** Keeps the touch loads alive; read by nobody. */
   float sink;
 
   JavaPairTrainer(FactorModel model, RowAdamState state, StepRule rule, Objective objective,
@@ -70,30 +67,17 @@ final class JavaPairTrainer implements PairTrainer {
   @Override
   public int train(Batch batch) {
     PairRule.checkIndices(batch, model);
-    return range(batch.users, batch.items, batch.labels, batch.theta, 0, batch.size(), false);
+    return range(batch.users, batch.items, batch.labels, batch.theta, 0, batch.size());
   }
 
-  /**
-   * Applies pairs [from, to) of the given arrays in order; {@code disjoint} says that no two of them share
-   * a row (a round of {@link RoundScheduler}), so every block may take the dots-first route unchecked.
-   * Indices must have been checked.
-   */
-  int range(int[] users, int[] items, float[] labels, float[] theta, int from, int to, boolean disjoint) {
+  /** Applies pairs [from, to) of the given arrays in order. Indices must have been checked. */
+  int range(int[] users, int[] items, float[] labels, float[] theta, int from, int to) {
     int applied = 0;
     float touched = 0f;
     int k = from;
-    boolean ahead = AHEAD > 0;
-    if (ahead) {
-      touched += touch(users, items, from, Math.min(to, from + AHEAD * BLOCK));
-    }
     for (; k + BLOCK <= to; k += BLOCK) {
-      int next = k + AHEAD * BLOCK;
-      if (!ahead) {
-        touched += touch(users, items, k, k + BLOCK);
-      } else if (next < to) {
-        touched += touch(users, items, next, Math.min(to, next + BLOCK));
-      }
-      if (disjoint || conflictFree(users, items, k)) {
+      touched += touch(users, items, k, k + BLOCK);
+      if (conflictFree(users, items, k)) {
         applied += block(users, items, labels, theta, k);
       } else {
         for (int j = k; j < k + BLOCK; j++) {

@@ -1,13 +1,13 @@
 package io.relstream.core.accel;
 
 import io.relstream.core.kernel.Batch;
+import io.relstream.core.kernel.Measured;
 import io.relstream.core.kernel.Objective;
 import io.relstream.core.model.FactorModel;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -94,7 +94,7 @@ public final class KernelSelector {
     }
 
     Map<String, Double> trainRates = new LinkedHashMap<>();
-    Batch batch = randomBatch(users, items, 1 << 14, 11);
+    Batch batch = Measured.randomBatch(users, items, 1 << 14, 11);
     try (PairTrainer t = Accel.javaTrainer(model, state, rule, objective)) {
       trainRates.put("java", trainRate(t, batch, budgetMillis));
     }
@@ -164,62 +164,24 @@ public final class KernelSelector {
 
   static Choice choose(String kernel, Map<String, Double> rates, List<String> dropped, List<String> devices,
       String unit) {
-    String best = "java";
-    for (Map.Entry<String, Double> e : rates.entrySet()) {
-      if (e.getValue() > rates.get(best)) {
-        best = e.getKey();
-      }
-    }
-    StringBuilder why = new StringBuilder("fastest measured:");
-    for (Map.Entry<String, Double> e : rates.entrySet()) {
-      why.append(' ').append(e.getKey()).append('=')
-          .append(String.format(Locale.ROOT, "%.3g", e.getValue())).append(' ').append(unit);
-    }
-    for (String d : dropped) {
-      why.append("; dropped ").append(d);
-    }
+    String best = Measured.fastest(rates);
     int index = best.startsWith("opencl:") ? Integer.parseInt(best.substring(7))
         : best.equals(JAVA_THREADS) ? JAVA_THREADS_INDEX : -1;
     String device = index >= 0 ? devices.get(index)
         : index == JAVA_THREADS_INDEX ? "java (pipelined blocks, " + Runtime.getRuntime().availableProcessors() + " threads)"
         : "java";
-    return new Choice(kernel, index < 0 ? "java" : "opencl", device, index, why.toString(), Map.copyOf(rates));
+    return new Choice(kernel, index < 0 ? "java" : "opencl", device, index,
+        Measured.reason(rates, dropped, unit), Map.copyOf(rates));
   }
 
   private static double trainRate(PairTrainer t, Batch batch, long budgetMillis) {
-    t.train(batch); // warm-up (and JIT)
-    long start = System.nanoTime();
-    long end = start + budgetMillis * 1_000_000L;
-    long pairs = 0;
-    do {
-      t.train(batch);
-      pairs += batch.size();
-    } while (System.nanoTime() < end);
-    return pairs / ((System.nanoTime() - start) / 1e9);
+    return Measured.rate(() -> t.train(batch), batch.size(), budgetMillis);
   }
 
   private static double scoreRate(TopKScorer s, int[] users, long budgetMillis) {
     int k = 100;
     int[] items = new int[users.length * k];
     float[] scores = new float[users.length * k];
-    s.topK(users, k, null, items, scores);
-    long start = System.nanoTime();
-    long end = start + budgetMillis * 1_000_000L;
-    long done = 0;
-    do {
-      s.topK(users, k, null, items, scores);
-      done += users.length;
-    } while (System.nanoTime() < end);
-    return done / ((System.nanoTime() - start) / 1e9);
-  }
-
-  static Batch randomBatch(int users, int items, int size, long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    Batch b = new Batch(size);
-    for (int k = 0; k < size; k++) {
-      b.add(rng.nextInt(users), rng.nextInt(items), rng.nextDouble() < 0.1 ? 1f : 0f,
-          (float) (0.05 + 0.95 * rng.nextDouble()));
-    }
-    return b;
+    return Measured.rate(() -> s.topK(users, k, null, items, scores), users.length, budgetMillis);
   }
 }

@@ -89,7 +89,7 @@ final class ParallelPairTrainer implements PairTrainer {
     int n = batch.size();
     int threads = workers.length;
     if (n < minParallel || pool == null) {
-      return workers[0].range(batch.users, batch.items, batch.labels, batch.theta, 0, n, false);
+      return workers[0].range(batch.users, batch.items, batch.labels, batch.theta, 0, n);
     }
     int blocks = (n + JavaPairTrainer.BLOCK - 1) / JavaPairTrainer.BLOCK;
     for (int t = 0; t < threads; t++) {
@@ -154,7 +154,7 @@ final class ParallelPairTrainer implements PairTrainer {
         if (beforeBlock != null) {
           beforeBlock.accept(b);
         }
-        applied += w.range(users, items, batch.labels, batch.theta, from, to, false);
+        applied += w.range(users, items, batch.labels, batch.theta, from, to);
         next.set(t * PAD, b + threads);
       }
     } catch (RuntimeException | Error e) {

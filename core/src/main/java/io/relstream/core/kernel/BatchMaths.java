@@ -5,10 +5,11 @@ import io.relstream.core.kernel.opencl.OpenCl;
 import io.relstream.core.model.Adam;
 import io.relstream.core.model.FactorModel;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Function;
 
 /**
@@ -50,69 +51,42 @@ public final class BatchMaths {
       String openClUnavailable, Function<FactorModel, BatchMath> openCl) {
     Map<String, Double> rates = new LinkedHashMap<>();
     Map<String, String> devices = new LinkedHashMap<>();
-    StringBuilder dropped = new StringBuilder();
-    Batch batch = probeBatch(batchSize);
+    List<String> dropped = new ArrayList<>();
+    Batch batch = Measured.randomBatch(PROBE_USERS, PROBE_ITEMS, batchSize, 17);
     measure("java", ScalarBatchMath::new, dim, batch, objective, adam, budgetMillis, rates, devices);
     if (openClUnavailable != null) {
-      dropped.append("; dropped opencl: ").append(openClUnavailable);
+      dropped.add("opencl: " + openClUnavailable);
     } else {
       try {
         measure("opencl", openCl, dim, batch, objective, adam, budgetMillis, rates, devices);
       } catch (RuntimeException e) {
-        dropped.append("; dropped opencl: ").append(e.getMessage());
+        dropped.add("opencl: " + e.getMessage());
         LOG.log(Level.WARNING, "batch math: OpenCL dropped: {0}", e.getMessage());
       }
     }
-    String best = "java";
-    StringBuilder why = new StringBuilder("fastest measured:");
-    for (Map.Entry<String, Double> e : rates.entrySet()) {
-      if (e.getValue() > rates.get(best)) {
-        best = e.getKey();
-      }
-      why.append(' ').append(e.getKey()).append('=')
-          .append(String.format(Locale.ROOT, "%.3g", e.getValue())).append(" pairs/s");
-    }
-    why.append(dropped);
-    Choice c = new Choice(best.equals("opencl") ? Path.OPENCL : Path.JAVA, devices.get(best), why.toString(),
-        Map.copyOf(rates));
+    String best = Measured.fastest(rates);
+    Choice c = new Choice(best.equals("opencl") ? Path.OPENCL : Path.JAVA, devices.get(best),
+        Measured.reason(rates, dropped, "pairs/s"), Map.copyOf(rates));
     LOG.log(Level.INFO, "batch math: {0} on {1} ({2})", best, c.device(), c.reason());
     return c;
   }
 
+  /** What a streaming trainer does per batch, timed; an "opencl" path must really have run there. */
   private static void measure(String name, Function<FactorModel, BatchMath> create, int dim, Batch batch,
       Objective objective, Adam adam, long budgetMillis, Map<String, Double> rates, Map<String, String> devices) {
     FactorModel model = FactorModel.xavier(PROBE_USERS, PROBE_ITEMS, dim, 5);
     try (BatchMath math = create.apply(model)) {
-      step(math, batch, objective, adam); // warm-up: JIT, kernel compilation, first copies
+      double rate = Measured.rate(() -> {
+        math.gradients(batch, objective);
+        math.sparseAdamStep(adam);
+        math.syncToModel();
+      }, batch.size(), budgetMillis);
       if (name.equals("opencl") && !"opencl".equals(math.path())) {
         throw new IllegalStateException("the OpenCL batch math ran on " + math.device());
       }
-      long pairs = 0;
-      long t0 = System.nanoTime();
-      long end = t0 + budgetMillis * 1_000_000L;
-      do {
-        step(math, batch, objective, adam);
-        pairs += batch.size();
-      } while (System.nanoTime() < end);
-      rates.put(name, pairs / ((System.nanoTime() - t0) / 1e9));
+      rates.put(name, rate);
       devices.put(name, math.device());
     }
-  }
-
-  private static void step(BatchMath math, Batch batch, Objective objective, Adam adam) {
-    math.gradients(batch, objective);
-    math.sparseAdamStep(adam);
-    math.syncToModel();
-  }
-
-  private static Batch probeBatch(int size) {
-    SplittableRandom rng = new SplittableRandom(17);
-    Batch b = new Batch(Math.max(1, size));
-    for (int k = 0; k < size; k++) {
-      b.add(rng.nextInt(PROBE_USERS), rng.nextInt(PROBE_ITEMS), rng.nextInt(10) == 0 ? 1f : 0f,
-          0.05f + 0.95f * rng.nextFloat());
-    }
-    return b;
   }
 
   /** Which implementation to use. */
