@@ -174,7 +174,9 @@ final class Collector implements AutoCloseable {
           EventValidator.Result r = validator.validate(it.node());
           if (r.isValid()) {
             Event e = r.event();
-            sends.add(producer.send(new ProducerRecord<>(Topics.EVENTS, user(e), Codecs.EVENT.encode(e))));
+            // the record's timestamp is the arrival time stamped into the event
+            sends.add(producer.send(new ProducerRecord<>(Topics.EVENTS, null, e.getArrivalTime(), user(e),
+                Codecs.EVENT.encode(e))));
             accepted[0]++;
             continue;
           }

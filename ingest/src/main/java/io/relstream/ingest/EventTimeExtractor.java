@@ -4,35 +4,60 @@ import io.relstream.schemas.Codecs;
 import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.TimestampExtractor;
 
 /**
- * Event time for the events topic: the timestamp inside a decodable, valid {@link Event}. A record that
- * cannot be decoded or is invalid must not move stream time (a bogus timestamp would expire every pending
- * impression), so it gets the partition's current time ({@code partitionTime}), or 0 before the partition
- * has any (the processor sends such records to the dead-letter topic anyway).
+ * Event time for the events topic: the timestamp inside a decodable {@link Event} that passes validation
+ * (the {@link io.relstream.schemas.EventTime} rule against its arrival time included) and that the broker
+ * would accept ({@link WriteGuard}). A record that fails must not move stream time (a bogus timestamp would
+ * expire every held impression), so it gets the partition's current time ({@code partitionTime}), or 0
+ * before the partition has any; the processor sends it to the dead-letter topic with the reason.
+ *
+ * <p>The Kafka record's timestamp (the arrival time of an event without a stamped one) is not visible to a
+ * processor, which sees only the extracted time, so the extractor hands it on in the header
+ * {@value #RECORD_TIME_HEADER} (8 bytes, big-endian), replacing any header of that name a producer wrote.
  */
 final class EventTimeExtractor implements TimestampExtractor {
-  private final EventValidator validator;
+  static final String RECORD_TIME_HEADER = "relstream.record-time";
 
-  EventTimeExtractor(EventValidator validator) {
-    this.validator = Objects.requireNonNull(validator);
+  private final WriteGuard guard;
+
+  EventTimeExtractor(WriteGuard guard) {
+    this.guard = Objects.requireNonNull(guard);
   }
 
   @Override
   public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
+    record.headers().remove(RECORD_TIME_HEADER);
+    record.headers().add(RECORD_TIME_HEADER, ByteBuffer.allocate(8).putLong(record.timestamp()).array());
     if (record.value() instanceof byte[] bytes) {
       try {
         Event e = Codecs.EVENT.decode(bytes);
-        if (validator.check(e).isEmpty()) {
-          return e.getPayload() instanceof Impression i ? i.getTimestamp() : ((Click) e.getPayload()).getTimestamp();
+        if (EventValidator.check(e, record.timestamp()).isEmpty()) {
+          long ts = timestamp(e);
+          if (guard.timestampRefused(ts) == null) {
+            return ts;
+          }
         }
       } catch (IllegalArgumentException undecodable) {
         // falls through: the processor dead-letters it with the reason
       }
     }
     return Math.max(0, partitionTime);
+  }
+
+  static long timestamp(Event e) {
+    return e.getPayload() instanceof Impression i ? i.getTimestamp() : ((Click) e.getPayload()).getTimestamp();
+  }
+
+  /** The Kafka record timestamp the extractor handed on, else {@code fallback}. */
+  static long recordTime(Headers headers, long fallback) {
+    Header h = headers == null ? null : headers.lastHeader(RECORD_TIME_HEADER);
+    return h == null || h.value() == null || h.value().length != 8 ? fallback : ByteBuffer.wrap(h.value()).getLong();
   }
 }

@@ -2,12 +2,12 @@ package io.relstream.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.relstream.schemas.Codecs;
+import io.relstream.schemas.EventTime;
 import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -27,9 +27,11 @@ import java.util.Set;
  *   <li>{@code eventId}, {@code user}, {@code item} are required non-empty strings of at most
  *       {@link Codecs#MAX_ID_BYTES} UTF-8 bytes; {@code requestId} is optional (absent or null) with the
  *       same rules when present;</li>
- *   <li>{@code timestamp} is a required integer of epoch milliseconds, not before
- *       {@link #MIN_TIMESTAMP_MS} (2000-01-01T00:00:00Z) and not more than {@link #MAX_FUTURE_MS} (1 day)
- *       after the injected clock's now;</li>
+ *   <li>{@code timestamp} is a required integer of epoch milliseconds that passes {@link EventTime#check}
+ *       against the event's arrival time: not before 2000-01-01T00:00:00Z and at most
+ *       {@link EventTime#MAX_LEAD} ahead of arrival. At the collector, arrival is the injected clock's now
+ *       (and is stamped into the event as {@code arrivalTime}); in the streams app it is the stamped
+ *       arrival time, else the Kafka record's timestamp;</li>
  *   <li>{@code position} (impression, optional) is an integer {@code >= 1};</li>
  *   <li>{@code propensity} (impression, optional) is a number in (0, 1] (0, values above 1 and NaN are
  *       rejected).</li>
@@ -37,10 +39,6 @@ import java.util.Set;
  * Checks run in that order and the first failure is reported. Thread-safe (stateless apart from the clock).
  */
 final class EventValidator {
-  /** 2000-01-01T00:00:00Z: no event of this system is older. */
-  static final long MIN_TIMESTAMP_MS = 946_684_800_000L;
-  /** How far after the clock's now a timestamp may be (clock skew allowance). */
-  static final long MAX_FUTURE_MS = 86_400_000L;
 
   static final Set<String> IMPRESSION_FIELDS =
       Set.of("type", "eventId", "user", "item", "timestamp", "requestId", "position", "propensity");
@@ -84,15 +82,21 @@ final class EventValidator {
 
   private final Clock clock;
 
-  /** @param clock the source of "now" for the future-timestamp rule */
+  /** @param clock the collector's clock: an event's arrival time */
   EventValidator(Clock clock) {
     this.clock = Objects.requireNonNull(clock);
   }
 
-  /** Validates one JSON value from the collector and converts it to an Avro {@link Event}. */
+  /**
+   * Validates one JSON value from the collector and converts it to an Avro {@link Event} stamped with its
+   * arrival time (the clock's now).
+   */
   Result validate(JsonNode node) {
     try {
-      return Result.valid(parse(node));
+      long arrival = clock.millis();
+      Event e = parse(node, arrival);
+      e.setArrivalTime(arrival);
+      return Result.valid(e);
     } catch (Reject r) {
       return Result.invalid(r.rejection, r.getMessage());
     }
@@ -101,14 +105,16 @@ final class EventValidator {
   /**
    * Re-validates an Avro event (ids, timestamp, position, propensity) written by any producer.
    *
+   * @param recordTimestamp the Kafka record's timestamp: the arrival time of an event without a stamped one
    * @return empty when valid, else the rejection
    */
-  Optional<Result> check(Event event) {
+  static Optional<Result> check(Event event, long recordTimestamp) {
     try {
       Object p = event == null ? null : event.getPayload();
+      long arrival = event == null ? recordTimestamp : EventTime.arrival(event.getArrivalTime(), recordTimestamp);
       if (p instanceof Impression i) {
         checkIds(i.getEventId(), i.getUser(), i.getItem(), i.getRequestId());
-        checkTimestamp(i.getTimestamp());
+        checkTimestamp(i.getTimestamp(), arrival);
         if (i.getPosition() != null) {
           checkPosition(i.getPosition());
         }
@@ -117,7 +123,7 @@ final class EventValidator {
         }
       } else if (p instanceof Click c) {
         checkIds(c.getEventId(), c.getUser(), c.getItem(), c.getRequestId());
-        checkTimestamp(c.getTimestamp());
+        checkTimestamp(c.getTimestamp(), arrival);
       } else {
         throw new Reject(Rejection.UNKNOWN_TYPE, "event payload is neither an Impression nor a Click");
       }
@@ -127,7 +133,7 @@ final class EventValidator {
     }
   }
 
-  private Event parse(JsonNode node) throws Reject {
+  private Event parse(JsonNode node, long arrival) throws Reject {
     if (node == null || !node.isObject()) {
       throw new Reject(Rejection.NOT_AN_OBJECT,
           "event is not a JSON object (got " + kind(node) + ")");
@@ -164,7 +170,7 @@ final class EventValidator {
     String eventId = requiredId(node, "eventId");
     String user = requiredId(node, "user");
     String item = requiredId(node, "item");
-    long timestamp = requiredTimestamp(node);
+    long timestamp = requiredTimestamp(node, arrival);
     String requestId = optionalId(node, "requestId");
     if (!impression) {
       return Event.newBuilder().setPayload(Click.newBuilder().setEventId(eventId).setUser(user).setItem(item)
@@ -218,7 +224,7 @@ final class EventValidator {
     return s;
   }
 
-  private long requiredTimestamp(JsonNode node) throws Reject {
+  private static long requiredTimestamp(JsonNode node, long arrival) throws Reject {
     JsonNode v = node.get("timestamp");
     if (v == null || v.isNull()) {
       throw new Reject(Rejection.MISSING_FIELD, "missing field 'timestamp'");
@@ -231,7 +237,7 @@ final class EventValidator {
       throw new Reject(Rejection.BAD_TIMESTAMP, "timestamp " + abbreviate(v.asText()) + " is out of range");
     }
     long ts = v.longValue();
-    checkTimestamp(ts);
+    checkTimestamp(ts, arrival);
     return ts;
   }
 
@@ -258,14 +264,10 @@ final class EventValidator {
     }
   }
 
-  private void checkTimestamp(long ts) throws Reject {
-    if (ts < MIN_TIMESTAMP_MS) {
-      throw new Reject(Rejection.BAD_TIMESTAMP, "timestamp " + ts + " is before 2000-01-01T00:00:00Z");
-    }
-    long now = clock.millis();
-    if (ts > now + MAX_FUTURE_MS) {
-      throw new Reject(Rejection.BAD_TIMESTAMP, "timestamp " + ts + " (" + Instant.ofEpochMilli(ts)
-          + ") is more than 1 day in the future (now " + Instant.ofEpochMilli(now) + ")");
+  private static void checkTimestamp(long ts, long arrival) throws Reject {
+    String bad = EventTime.check(ts, arrival);
+    if (bad != null) {
+      throw new Reject(Rejection.BAD_TIMESTAMP, bad);
     }
   }
 

@@ -15,6 +15,22 @@ final class IndexList {
   /** One entry. */
   record Entry(long timestamp, String eventId) {}
 
+  /** How many events the list holds (0 for null), without parsing it. */
+  static int size(String value) {
+    if (value == null) {
+      return 0;
+    }
+    int n = 0;
+    int pos = 0;
+    while (pos < value.length()) {
+      int colon = value.indexOf(':', pos + 19);
+      int len = Integer.parseInt(value, pos + 19, colon, 10);
+      pos = colon + 1 + len;
+      n++;
+    }
+    return n;
+  }
+
   static List<Entry> parse(String value) {
     List<Entry> out = new ArrayList<>();
     if (value == null) {

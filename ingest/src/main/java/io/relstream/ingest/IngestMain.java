@@ -16,10 +16,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -203,8 +206,12 @@ public final class IngestMain {
   /** Creates the topics when absent, then starts the streams app and the collector. */
   static App start(Config c, Clock clock) throws Exception {
     ensureTopics(c);
+    WriteGuard guard = brokerLimits(c);
+    LOG.info("broker limits checked before every write: timestamps at most {} ms ahead{}, records up to {} bytes",
+        guard.maxLeadMs(), guard.maxLagMs() == Long.MAX_VALUE ? "" : " and " + guard.maxLagMs() + " ms behind",
+        guard.maxRecordBytes());
     IngestMetrics metrics = new IngestMetrics();
-    IngestConfig ic = IngestConfig.defaults().withClock(clock).withMetrics(metrics)
+    IngestConfig ic = IngestConfig.defaults().withClock(clock).withMetrics(metrics).withWriteGuard(guard)
         .withJoinWindow(Duration.ofMillis(c.joinWindowMs())).withDedupeRetention(Duration.ofMillis(c.dedupeRetentionMs()))
         .withPunctuateInterval(PUNCTUATE_INTERVAL);
     StreamsBuilder builder = new StreamsBuilder();
@@ -308,6 +315,58 @@ public final class IngestMain {
           }
         }
       }
+    }
+  }
+
+  /**
+   * What the broker accepts from the streams app: the tightest timestamp window and record size of the topics
+   * it writes (interactions, dead-letter) and of the broker's defaults (its changelog topics are created with
+   * them), and the producer's default {@code max.request.size}.
+   */
+  static WriteGuard brokerLimits(Config c) throws InterruptedException, ExecutionException,
+      java.util.concurrent.TimeoutException {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap()))) {
+      List<ConfigResource> resources = new ArrayList<>();
+      for (String t : List.of(Topics.INTERACTIONS, Topics.DEAD_LETTER)) {
+        resources.add(new ConfigResource(ConfigResource.Type.TOPIC, t));
+      }
+      for (Node n : admin.describeCluster().nodes().get(60, TimeUnit.SECONDS)) {
+        resources.add(new ConfigResource(ConfigResource.Type.BROKER, n.idString()));
+      }
+      long lead = WriteGuard.DEFAULT_MAX_LEAD_MS;
+      long lag = Long.MAX_VALUE;
+      long bytes = WriteGuard.DEFAULT_MAX_RECORD_BYTES;
+      boolean firstLead = true;
+      for (var e : admin.describeConfigs(resources).all().get(60, TimeUnit.SECONDS).entrySet()) {
+        boolean broker = e.getKey().type() == ConfigResource.Type.BROKER;
+        String prefix = broker ? "log.message.timestamp." : "message.timestamp.";
+        Long after = configLong(e.getValue(), prefix + "after.max.ms");
+        Long before = configLong(e.getValue(), prefix + "before.max.ms");
+        Long size = configLong(e.getValue(), broker ? "message.max.bytes" : TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+        if (after != null) {
+          lead = firstLead ? after : Math.min(lead, after);
+          firstLead = false;
+        }
+        if (before != null) {
+          lag = Math.min(lag, before);
+        }
+        if (size != null) {
+          bytes = Math.min(bytes, size);
+        }
+      }
+      return new WriteGuard(lead, lag, (int) bytes, Clock.systemUTC());
+    }
+  }
+
+  private static Long configLong(org.apache.kafka.clients.admin.Config config, String name) {
+    ConfigEntry entry = config.get(name);
+    if (entry == null || entry.value() == null) {
+      return null;
+    }
+    try {
+      return Long.parseLong(entry.value());
+    } catch (NumberFormatException e) {
+      return null;
     }
   }
 

@@ -1,6 +1,7 @@
 package io.relstream.ingest;
 
 import io.relstream.schemas.Codecs;
+import io.relstream.schemas.EventTime;
 import io.relstream.schemas.Topics;
 import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.DeadLetter;
@@ -42,7 +43,14 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p><b>Time.</b> Event time ({@link EventTimeExtractor}); all expiry runs on stream time (the largest event
  * time seen by the task) through a stream-time punctuation, so results depend only on the input order, not on
- * wall-clock time. "Stream time passes T" means stream time {@code > T}.
+ * wall-clock time. "Stream time passes T" means stream time {@code > T}. An event's timestamp may lead its
+ * arrival time by at most {@link EventTime#MAX_LEAD} (the rule and its reasons: {@link EventTime}), so one
+ * event moves stream time at most that far past the latest arrival; events beyond it, and events the broker
+ * would refuse ({@link WriteGuard}), are dead-lettered and do not move stream time.
+ *
+ * <p><b>Bounded state per key.</b> At most {@link #MAX_HELD_PER_KEY} events are held under one (user, item)
+ * or (requestId, item) of one kind; a further one is dead-lettered (its index entry would otherwise grow
+ * without bound, and with it the changelog record, until the broker refused it).
  *
  * <p><b>De-duplication.</b> A valid event whose id was seen within the retention (default 1 h of stream time
  * after its first sight) is dropped and counted. Duplicates are detected only among valid events.
@@ -86,6 +94,10 @@ final class IngestTopology {
   static final String VALID = "streams_events_valid";
   static final String REPEAT_CLICKS = "streams_clicks_repeated";
   static final String EMITTED_PREFIX = "streams_interactions_";
+  static final String REFUSED_WRITES = "streams_writes_refused";
+  static final String TRUNCATED = "streams_dead_letters_truncated";
+  /** Held events of one kind under one join-index key (bounds a changelog record to about 300 KB). */
+  static final int MAX_HELD_PER_KEY = 1000;
 
   private IngestTopology() {}
 
@@ -107,10 +119,9 @@ final class IngestTopology {
         .withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(store(EXPIRY_STORE, config), Serdes.String(),
         Serdes.String()).withCachingEnabled());
-    EventValidator validator = new EventValidator(config.clock());
     KStream<String, Out> out = builder
         .stream(Topics.EVENTS, Consumed.with(Serdes.String(), Serdes.ByteArray())
-            .withTimestampExtractor(new EventTimeExtractor(validator)).withName("events"))
+            .withTimestampExtractor(new EventTimeExtractor(config.writeGuard())).withName("events"))
         .process(() -> new IngestProcessor(config), Named.as("ingest"), SEEN_STORE, PENDING_STORE, INDEX_STORE,
             EXPIRY_STORE);
     out.split(Named.as("route-"))
@@ -127,7 +138,9 @@ final class IngestTopology {
         .declare(INVALID, "Decodable events that failed validation, by reason class.")
         .declare(DUPLICATE, "Valid events dropped because their id was seen within the retention.")
         .declare(VALID, "Valid, first-seen events processed by the streams app.")
-        .declare(REPEAT_CLICKS, "Clicks dropped because they only matched an already clicked impression.");
+        .declare(REPEAT_CLICKS, "Clicks dropped because they only matched an already clicked impression.")
+        .declare(REFUSED_WRITES, "Interactions dead-lettered instead of written because the broker would refuse them.")
+        .declare(TRUNCATED, "Dead letters whose payload was cut to fit the broker's record size limit.");
     for (InteractionSource s : List.of(InteractionSource.CLICKED_IMPRESSION, InteractionSource.UNCLICKED_IMPRESSION,
         InteractionSource.CLICK_WITHOUT_IMPRESSION)) {
       m.declare(EMITTED_PREFIX + s.name().toLowerCase(Locale.ROOT), "Interactions emitted with source " + s + ".");
@@ -168,7 +181,7 @@ final class IngestTopology {
     private static final char SEEN = 'D';
 
     private final IngestConfig config;
-    private final EventValidator validator;
+    private final WriteGuard guard;
     private final long window;
     private final long retention;
     private ProcessorContext<String, Out> ctx;
@@ -185,7 +198,7 @@ final class IngestTopology {
 
     IngestProcessor(IngestConfig config) {
       this.config = config;
-      this.validator = new EventValidator(config.clock());
+      this.guard = config.writeGuard();
       this.window = config.joinWindow().toMillis();
       this.retention = config.dedupeRetention().toMillis();
     }
@@ -216,10 +229,23 @@ final class IngestTopology {
         deadLetter("undecodable event: " + e.getMessage(), bytes);
         return;
       }
-      Optional<EventValidator.Result> bad = validator.check(event);
+      Optional<EventValidator.Result> bad =
+          EventValidator.check(event, EventTimeExtractor.recordTime(record.headers(), record.timestamp()));
       if (bad.isPresent()) {
         config.metrics().inc(INVALID, bad.get().rejection().label());
         deadLetter("invalid event: " + bad.get().reason(), bytes);
+        return;
+      }
+      String refused = guard.timestampRefused(EventTimeExtractor.timestamp(event));
+      if (refused != null) {
+        config.metrics().inc(INVALID, "broker_window");
+        deadLetter("event refused before writing: " + refused, bytes);
+        return;
+      }
+      String crowded = crowded(event);
+      if (crowded != null) {
+        config.metrics().inc(INVALID, "too_many_held");
+        deadLetter("event refused: " + crowded, bytes);
         return;
       }
       String eventId = event.getPayload() instanceof Impression i ? i.getEventId()
@@ -237,6 +263,24 @@ final class IngestTopology {
       } else {
         onClick((Click) event.getPayload(), now);
       }
+    }
+
+    /** Null when the event's join-index lists have room, else why not. */
+    private String crowded(Event event) {
+      boolean impression = event.getPayload() instanceof Impression;
+      char kind = impression ? IMP : CLICK;
+      String user = impression ? ((Impression) event.getPayload()).getUser() : ((Click) event.getPayload()).getUser();
+      String item = impression ? ((Impression) event.getPayload()).getItem() : ((Click) event.getPayload()).getItem();
+      String req = impression ? ((Impression) event.getPayload()).getRequestId()
+          : ((Click) event.getPayload()).getRequestId();
+      String what = impression ? "impressions" : "clicks";
+      if (IndexList.size(index.get(userItemIndexPrefix(kind, user, item))) >= MAX_HELD_PER_KEY) {
+        return MAX_HELD_PER_KEY + " " + what + " of this user and item are already held within the join window";
+      }
+      if (req != null && IndexList.size(index.get(requestIndexPrefix(kind, req, item))) >= MAX_HELD_PER_KEY) {
+        return MAX_HELD_PER_KEY + " " + what + " of this request and item are already held within the join window";
+      }
+      return null;
     }
 
     private void onImpression(Impression imp, long streamTime) {
@@ -404,16 +448,45 @@ final class IngestTopology {
       }
     }
 
+    /** Forwards an interaction, or dead-letters it when the broker would refuse it. */
     private void emit(Interaction i) {
+      byte[] value = Codecs.INTERACTION.encode(i);
+      String refused = guard.timestampRefused(i.getTimestamp());
+      if (refused == null && !guard.fits(i.getUser(), value.length)) {
+        refused = "record of " + value.length + " bytes exceeds the broker's limit of " + guard.maxRecordBytes();
+      }
+      if (refused != null) {
+        config.metrics().inc(REFUSED_WRITES);
+        deadLetter("interaction refused before writing: " + refused, value);
+        return;
+      }
       config.metrics().inc(EMITTED_PREFIX + i.getSource().name().toLowerCase(Locale.ROOT));
-      ctx.forward(new Record<>(i.getUser(), new Out(false, Codecs.INTERACTION.encode(i)), i.getTimestamp()));
+      ctx.forward(new Record<>(i.getUser(), new Out(false, value), i.getTimestamp()));
     }
 
+    /**
+     * Forwards a dead letter; its record is stamped with the wall clock (always inside the broker's window). A payload too
+     * large for one record is cut to fit, and the reason says where the whole input is.
+     */
     private void deadLetter(String reason, byte[] raw) {
-      long now = config.clock().millis();
+      long now = guard.clock().millis();
       DeadLetter dl = DeadLetter.newBuilder().setComponent(COMPONENT).setReason(reason)
-          .setPayload(ByteBuffer.wrap(raw)).setTimestamp(now).build();
-      ctx.forward(new Record<>(COMPONENT, new Out(true, Codecs.DEAD_LETTER.encode(dl)), now));
+          .setPayload(ByteBuffer.wrap(raw)).setTimestamp(config.clock().millis()).build();
+      byte[] value = Codecs.DEAD_LETTER.encode(dl);
+      if (!guard.fits(COMPONENT, value.length)) {
+        String at = ctx.recordMetadata().map(m -> m.topic() + "-" + m.partition() + " at offset " + m.offset())
+            .orElse("its input topic");
+        String note = reason + " (payload cut from " + raw.length + " bytes to fit the broker's record limit;"
+            + " the whole record is on " + at + ")";
+        dl.setReason(note);
+        dl.setPayload(ByteBuffer.allocate(0));
+        // the payload's length prefix is a varint of at most 5 bytes
+        int keep = Math.max(0, Math.min(raw.length, guard.maxValueBytes(COMPONENT) - Codecs.DEAD_LETTER.encode(dl).length - 5));
+        dl.setPayload(ByteBuffer.wrap(raw, 0, keep).slice());
+        value = Codecs.DEAD_LETTER.encode(dl);
+        config.metrics().inc(TRUNCATED);
+      }
+      ctx.forward(new Record<>(COMPONENT, new Out(true, value), now));
     }
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.relstream.ingest.EventValidator.Rejection;
 import io.relstream.ingest.EventValidator.Result;
+import io.relstream.schemas.EventTime;
 import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
@@ -139,10 +140,33 @@ class EventValidatorTest {
     rejects(click().put("timestamp", 946684799999L), Rejection.BAD_TIMESTAMP,
         "timestamp 946684799999 is before 2000-01-01T00:00:00Z");
     assertTrue(v.validate(click().put("timestamp", 946684800000L)).isValid());
-    long limit = NOW + 86_400_000L;
-    assertTrue(v.validate(click().put("timestamp", limit)).isValid());
+    long limit = NOW + EventTime.MAX_LEAD.toMillis();
+    Result atLimit = v.validate(click().put("timestamp", limit));
+    assertTrue(atLimit.isValid());
+    assertEquals(NOW, atLimit.event().getArrivalTime(), "the collector stamps its clock's now as the arrival time");
     rejects(click().put("timestamp", limit + 1), Rejection.BAD_TIMESTAMP, "timestamp " + (limit + 1)
-        + " (2025-11-29T03:21:40.001Z) is more than 1 day in the future (now 2025-11-28T03:21:40Z)");
+        + " (2025-11-28T03:26:40.001Z) is 5 min ahead of its arrival at 2025-11-28T03:21:40Z (at most 5 min allowed)");
+    rejects(click().put("timestamp", NOW + 50 * 60_000L), Rejection.BAD_TIMESTAMP, "timestamp " + (NOW + 3_000_000L)
+        + " (2025-11-28T04:11:40Z) is 50 min ahead of its arrival at 2025-11-28T03:21:40Z (at most 5 min allowed)");
+  }
+
+  @Test
+  void avroEventsLeadTheirStampedArrivalOrElseTheRecordTime() {
+    Click c = Click.newBuilder().setEventId("e2").setUser("u1").setItem("i9").setTimestamp(NOW).build();
+    long lead = EventTime.MAX_LEAD.toMillis();
+    // stamped arrival: the record time does not matter
+    Event stamped = Event.newBuilder().setPayload(c).setArrivalTime(NOW - lead).build();
+    assertEquals(Optional.empty(), EventValidator.check(stamped, 0L));
+    stamped.setArrivalTime(NOW - lead - 1);
+    assertEquals(Rejection.BAD_TIMESTAMP, EventValidator.check(stamped, NOW).orElseThrow().rejection());
+    // no stamped arrival (another producer): the Kafka record's timestamp stands in
+    Event bare = ev(c);
+    assertEquals(Optional.empty(), EventValidator.check(bare, NOW - lead));
+    assertTrue(EventValidator.check(bare, NOW - lead - 1).orElseThrow().reason().contains("ahead of its arrival"));
+    // old logs are fine however old, down to 2000-01-01
+    Event old = Event.newBuilder().setPayload(Click.newBuilder(c).setTimestamp(EventTime.MIN_TIMESTAMP_MS).build())
+        .setArrivalTime(NOW).build();
+    assertEquals(Optional.empty(), EventValidator.check(old, NOW));
   }
 
   @Test
@@ -182,7 +206,7 @@ class EventValidatorTest {
   void revalidatesAvroEventsFromOtherProducers() {
     Impression good = Impression.newBuilder().setEventId("e1").setUser("u1").setItem("i9")
         .setTimestamp(1764300000000L).setRequestId("r1").setPosition(1).setPropensity(0.2).build();
-    assertEquals(Optional.empty(), v.check(ev(good)));
+    assertEquals(Optional.empty(), EventValidator.check(ev(good), NOW));
     assertReason(ev(Impression.newBuilder(good).setPropensity(Double.NaN).build()), Rejection.BAD_PROPENSITY,
         "propensity NaN is not in (0, 1]");
     assertReason(ev(Impression.newBuilder(good).setPropensity(0.0).build()), Rejection.BAD_PROPENSITY,
@@ -199,11 +223,11 @@ class EventValidatorTest {
     Click c = Click.newBuilder().setEventId("e2").setUser("u1").setItem("i".repeat(300)).setTimestamp(1764300001000L)
         .build();
     assertReason(ev(c), Rejection.BAD_ID, "field 'item' is 300 UTF-8 bytes (max 256)");
-    assertEquals(Optional.empty(), v.check(ev(Click.newBuilder(c).setItem("i9").build())));
+    assertEquals(Optional.empty(), EventValidator.check(ev(Click.newBuilder(c).setItem("i9").build()), NOW));
   }
 
   private void assertReason(Event e, Rejection r, String reason) {
-    Result res = v.check(e).orElseThrow(() -> new AssertionError("accepted " + e));
+    Result res = EventValidator.check(e, NOW).orElseThrow(() -> new AssertionError("accepted " + e));
     assertEquals(reason, res.reason());
     assertEquals(r, res.rejection());
   }

@@ -45,10 +45,19 @@ class IngestTopologyTest {
 
   @BeforeEach
   void setUp() {
+    start(WriteGuard.kafkaDefaults(Clock.systemUTC()));
+  }
+
+  /** (Re)starts the driver with these broker limits. */
+  private void start(WriteGuard guard) {
+    if (driver != null) {
+      driver.close();
+    }
     metrics = new IngestMetrics();
-    // the validator's clock: a day after T0, so every test timestamp up to T0 + 2 days is sane
+    // the collector's clock (dead letters' timestamps)
     Clock clock = Clock.fixed(Instant.ofEpochMilli(T0 + 24 * HOUR), ZoneOffset.UTC);
-    IngestConfig config = IngestConfig.defaults().withClock(clock).withMetrics(metrics).withPersistentStores(false);
+    IngestConfig config = IngestConfig.defaults().withClock(clock).withMetrics(metrics).withPersistentStores(false)
+        .withWriteGuard(guard);
     StreamsBuilder b = new StreamsBuilder();
     IngestTopology.build(b, config);
     Properties p = new Properties();
@@ -78,6 +87,13 @@ class IngestTopologyTest {
   private void send(Object payload) {
     String user = payload instanceof Impression i ? i.getUser() : ((Click) payload).getUser();
     events.pipeInput(user, Codecs.EVENT.encode(Event.newBuilder().setPayload(payload).build()));
+  }
+
+  /** Sends an event stamped with its arrival time, as the collector writes it. */
+  private void sendArrived(Object payload, long arrival) {
+    String user = payload instanceof Impression i ? i.getUser() : ((Click) payload).getUser();
+    events.pipeInput(user, Codecs.EVENT.encode(Event.newBuilder().setPayload(payload).setArrivalTime(arrival).build()),
+        arrival);
   }
 
   /** Advances u's partition's stream time to {@code ts} with an impression of an unrelated item. */
@@ -287,17 +303,132 @@ class IngestTopologyTest {
     send(imp("e6", "u1", "i9", T0, "r1", 0, 0.5));
     send(imp("e7", "", "i9", T0, "r1", 1, 0.5));
     send(imp("e8", "u1", "i9", T0, "r1", 1, Double.NaN));
-    send(click("e9", "u1", "i9", T0 + 3 * 24 * HOUR, null)); // more than a day after the clock: invalid
+    sendArrived(click("e9", "u1", "i9", T0 + 3 * 24 * HOUR, null), T0); // three days ahead of its arrival
     List<String> reasons = dead().stream().map(DeadLetter::getReason).toList();
     assertEquals(List.of("invalid event: propensity 2.0 is not in (0, 1]", "invalid event: position 0 must be >= 1",
         "invalid event: field 'user' is empty", "invalid event: propensity NaN is not in (0, 1]",
-        "invalid event: timestamp 1764559200000 (2025-12-01T03:20:00Z) is more than 1 day in the future"
-            + " (now 2025-11-29T03:20:00Z)"), reasons);
+        "invalid event: timestamp 1764559200000 (2025-12-01T03:20:00Z) is 72 h ahead of its arrival at"
+            + " 2025-11-28T03:20:00Z (at most 5 min allowed)"), reasons);
     assertEquals(List.of(), out(), "the far-future click did not expire the pending impression");
     assertEquals(2, metrics.get(IngestTopology.INVALID, "bad_propensity"));
     assertEquals(1, metrics.get(IngestTopology.INVALID, "bad_timestamp"));
     send(click("e2", "u1", "i9", T0 + 1, "r1"));
     assertEquals(List.of(clicked(good)), out());
+  }
+
+  @Test
+  void oneEventFarAheadCannotExpireWhatIsHeld() {
+    // an impression held since T0; an event 50 minutes ahead of its arrival (a client's clock is off)
+    Impression held = imp("e1", "u1", "i9", T0, null, 1, 0.2);
+    sendArrived(held, T0);
+    sendArrived(click("bad", "u1", "i3", T0 + 1000 + 50 * 60_000L, null), T0 + 1000);
+    assertEquals(1, dead().size());
+    assertEquals(1, metrics.get(IngestTopology.INVALID, "bad_timestamp"));
+    // an impression and its click posted together a second later join, and so does the held one
+    Impression next = imp("e3", "u1", "i7", T0 + 2000, "r2", 1, 0.5);
+    sendArrived(next, T0 + 2000);
+    sendArrived(click("e4", "u1", "i7", T0 + 2100, "r2"), T0 + 2100);
+    sendArrived(click("e2", "u1", "i9", T0 + 3000, null), T0 + 3000);
+    assertEquals(List.of(clicked(next), clicked(held)), out());
+  }
+
+  @Test
+  void theLeadIsBoundedSoOneEventMovesStreamTimeAtMostFiveMinutes() {
+    Impression held = imp("e1", "u1", "i9", T0, null, 1, 0.2);
+    sendArrived(held, T0);
+    long lead = io.relstream.schemas.EventTime.MAX_LEAD.toMillis();
+    sendArrived(imp("ahead", "u1", "i3", T0 + lead, null, 1, 0.2), T0); // exactly at the limit: accepted
+    assertEquals(List.of(), dead());
+    assertEquals(List.of(), out(), "five minutes of stream time expire nothing held within the 30-minute window");
+    sendArrived(click("e2", "u1", "i9", T0 + 1000, null), T0 + 1000);
+    assertEquals(List.of(clicked(held)), out());
+  }
+
+  @Test
+  void afterAQuietPeriodAnEventStampedNowIsJoinedAtOnce() {
+    Impression old = imp("e0", "u1", "i1", T0, null, 1, 0.2);
+    sendArrived(old, T0);
+    long later = T0 + 2 * HOUR; // nothing arrived for two hours
+    Impression now = imp("e1", "u1", "i9", later, "r1", 1, 0.2);
+    sendArrived(now, later);
+    sendArrived(click("e2", "u1", "i9", later + 500, "r1"), later + 500);
+    assertEquals(List.of(unclicked(old), clicked(now)), out());
+    assertEquals(List.of(), dead());
+  }
+
+  @Test
+  void eventsWithoutAStampedArrivalLeadTheirRecordTimestamp() {
+    long lead = io.relstream.schemas.EventTime.MAX_LEAD.toMillis();
+    events.pipeInput("u1", Codecs.EVENT.encode(Event.newBuilder()
+        .setPayload(imp("e1", "u1", "i9", T0 + lead, null, 1, 0.2)).build()), T0);
+    events.pipeInput("u1", Codecs.EVENT.encode(Event.newBuilder()
+        .setPayload(imp("e2", "u1", "i8", T0 + lead + 1, null, 1, 0.2)).build()), T0);
+    List<DeadLetter> d = dead();
+    assertEquals(1, d.size());
+    assertTrue(d.get(0).getReason().contains("ahead of its arrival at 2025-11-28T03:20:00Z"), d.get(0).getReason());
+    // a producer cannot forge the record time the extractor hands on
+    events.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("u1", Codecs.EVENT.encode(Event.newBuilder()
+        .setPayload(imp("e3", "u1", "i7", T0 + HOUR, null, 1, 0.2)).build()),
+        new org.apache.kafka.common.header.internals.RecordHeaders().add(EventTimeExtractor.RECORD_TIME_HEADER,
+            java.nio.ByteBuffer.allocate(8).putLong(T0 + HOUR).array()), java.time.Instant.ofEpochMilli(T0)));
+    assertEquals(1, dead().size());
+  }
+
+  @Test
+  void aJoinKeyHoldsAtMostAThousandEvents() {
+    for (int n = 0; n < IngestTopology.MAX_HELD_PER_KEY; n++) {
+      send(imp("e" + n, "u1", "i9", T0 + n, null, 1, 0.2));
+    }
+    assertEquals(List.of(), dead());
+    send(imp("one-more", "u1", "i9", T0 + 5000, null, 1, 0.2));
+    List<DeadLetter> d = dead();
+    assertEquals(1, d.size());
+    assertEquals("event refused: 1000 impressions of this user and item are already held within the join window",
+        d.get(0).getReason());
+    assertEquals(1, metrics.get(IngestTopology.INVALID, "too_many_held"));
+    // other keys and the held ones are unaffected
+    send(click("c1", "u1", "i9", T0 + 6000, null));
+    assertEquals(1, out().size());
+  }
+
+  @Test
+  void anEventTheBrokerWouldRefuseIsDeadLetteredBeforeItTouchesAStore() {
+    long now = System.currentTimeMillis();
+    Clock wall = Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC);
+    start(new WriteGuard(60_000L, 7 * 24 * HOUR, WriteGuard.DEFAULT_MAX_RECORD_BYTES, wall));
+    Impression held = imp("e1", "u1", "i9", now - 1000, null, 1, 0.2);
+    sendArrived(held, now - 1000);
+    // a producer's forged arrival time makes the lead rule pass; the broker's window (60 s) would not
+    sendArrived(click("forged", "u1", "i3", now + 10 * 60_000L, null), now + 10 * 60_000L);
+    // and a replayed event older than the topic's before.max.ms (7 days)
+    sendArrived(click("ancient", "u1", "i4", now - 30 * 24 * HOUR, null), now - 30 * 24 * HOUR);
+    List<DeadLetter> d = dead();
+    assertEquals(2, d.size());
+    assertTrue(d.get(0).getReason().startsWith("event refused before writing: timestamp ") && d.get(0).getReason()
+        .contains("beyond the broker's window of 60000 ms ahead"), d.get(0).getReason());
+    assertTrue(d.get(1).getReason().contains("beyond the broker's window of 604800000 ms behind"), d.get(1).getReason());
+    assertEquals(2, metrics.get(IngestTopology.INVALID, "broker_window"));
+    sendArrived(click("e2", "u1", "i9", now - 500, null), now - 500);
+    assertEquals(List.of(clicked(held)), out(), "the refused events neither expired nor joined anything");
+  }
+
+  @Test
+  void aDeadLetterTooLargeForTheBrokerCarriesAPrefixAndSaysWhereTheRecordIs() {
+    start(new WriteGuard(WriteGuard.DEFAULT_MAX_LEAD_MS, Long.MAX_VALUE, 8192, Clock.systemUTC()));
+    byte[] junk = new byte[20_000];
+    java.util.Arrays.fill(junk, (byte) 'x');
+    events.pipeInput("u1", junk);
+    List<org.apache.kafka.streams.test.TestRecord<String, byte[]>> recs = deadLetters.readRecordsToList();
+    assertEquals(1, recs.size());
+    byte[] value = recs.get(0).value();
+    assertTrue(value.length + "component".length() + WriteGuard.FRAMING_BYTES <= 8192, "fits: " + value.length);
+    DeadLetter d = Codecs.DEAD_LETTER.decode(value);
+    assertTrue(d.getReason().contains("(payload cut from 20000 bytes to fit the broker's record limit; the whole"
+        + " record is on events-0 at offset 0)"), d.getReason());
+    byte[] kept = bytes(d);
+    assertTrue(kept.length > 6000, "most of the room is payload: " + kept.length);
+    assertArrayEquals(java.util.Arrays.copyOf(junk, kept.length), kept);
+    assertEquals(1, metrics.get(IngestTopology.TRUNCATED));
   }
 
   @Test

@@ -9,8 +9,11 @@ import io.relstream.schemas.avro.ModelUpdate;
 public final class Codecs {
   private Codecs() {}
 
-  /** Values of {@link Topics#EVENTS}. */
-  public static final AvroCodec<Event> EVENT = AvroCodec.of(Event.class);
+  /**
+   * Values of {@link Topics#EVENTS}. Also reads events written with v1 (before {@code arrivalTime}): they
+   * decode with {@code arrivalTime} null.
+   */
+  public static final AvroCodec<Event> EVENT = AvroCodec.of(Event.class, released("Event-v1.avsc"));
   /** Values of {@link Topics#INTERACTIONS}. */
   public static final AvroCodec<Interaction> INTERACTION = AvroCodec.of(Interaction.class);
   /** Values of {@link Topics#MODEL_UPDATES}. */
@@ -21,6 +24,24 @@ public final class Codecs {
   /** Key of a model-updates record: "user:ID" or "item:ID", so compaction keeps the newest row. */
   public static String modelUpdateKey(io.relstream.schemas.avro.EntityKind kind, String id) {
     return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + id;
+  }
+
+  /**
+   * A released schema kept under {@code io/relstream/schemas/released/}; Event's versions refer to
+   * Impression and Click by name, so those are parsed first.
+   */
+  static org.apache.avro.Schema released(String file) {
+    org.apache.avro.Schema.Parser parser = new org.apache.avro.Schema.Parser();
+    parser.parse(io.relstream.schemas.avro.Impression.getClassSchema().toString());
+    parser.parse(io.relstream.schemas.avro.Click.getClassSchema().toString());
+    try (java.io.InputStream in = Codecs.class.getResourceAsStream("released/" + file)) {
+      if (in == null) {
+        throw new IllegalStateException("released schema " + file + " is missing from the jar");
+      }
+      return parser.parse(in);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read released schema " + file, e);
+    }
   }
 
   /** Largest user or item id, in UTF-8 bytes. */

@@ -27,6 +27,11 @@ final class Samples {
   }
 
   static Event event() {
+    return Event.newBuilder().setPayload(click()).setArrivalTime(1764300001500L).build();
+  }
+
+  /** {@link #event()} as a v1 writer (no arrival time) wrote it. */
+  static Event eventV1() {
     return Event.newBuilder().setPayload(click()).build();
   }
 

@@ -109,6 +109,17 @@ class SchemaCompatibilityTest {
   }
 
   @Test
+  void eventsWrittenWithV1DecodeWithoutArrivalTime() throws IOException {
+    // written by the v1 codec before arrivalTime existed; a v1 fingerprint the current codec must know
+    byte[] v1 = Files.readAllBytes(Path.of("src/test/resources/golden/event-v1.bin"));
+    Event e = Codecs.EVENT.decode(v1);
+    assertEquals(Samples.eventV1(), e);
+    assertEquals(null, e.getArrivalTime());
+    // and the same bytes are not what the current schema writes (the fingerprint is the version)
+    assertFalse(java.util.Arrays.equals(v1, Codecs.EVENT.encode(Samples.eventV1())));
+  }
+
+  @Test
   void garbageIsRejectedWithAClearError() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Codecs.EVENT.decode(new byte[] {1, 2, 3}));
