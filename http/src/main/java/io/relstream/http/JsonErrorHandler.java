@@ -21,6 +21,25 @@ final class JsonErrorHandler extends ErrorHandler {
     setShowStacks(false);
   }
 
+  /**
+   * Always a JSON body (Jetty's own {@code handle} writes none for methods outside
+   * {@link ErrorHandler#ERROR_METHODS}, e.g. CONNECT).
+   */
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    Object s = request.getAttribute(ERROR_STATUS);
+    int code = s instanceof Integer i ? i : response.getStatus();
+    if (code < 400) {
+      code = 500;
+    }
+    Object m = request.getAttribute(ERROR_MESSAGE);
+    Object x = request.getAttribute(ERROR_EXCEPTION);
+    response.setStatus(code);
+    generateResponse(request, response, code, m == null ? null : m.toString(), x instanceof Throwable t ? t : null,
+        callback);
+    return true;
+  }
+
   @Override
   protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
       Callback callback) throws IOException {
