@@ -26,7 +26,9 @@ import java.util.concurrent.Executors;
  * (Jetty 12) and Undertow each answer a small JSON GET on loopback; one kept-alive
  * java.net.http.HttpClient (HTTP/1.1) drives each for N seconds per round, servers interleaved
  * over R rounds; prints the median over rounds of p50, p99 and requests/s, and ratios to Jetty.
- * Bounded: about 3 x R x (N + 1) seconds.
+ * Bounded: about 3 x R x (N + 1) seconds. The JDK server does not set TCP_NODELAY unless started
+ * with {@code -Dsun.net.httpserver.nodelay=true} (RELSTREAM_JAVA_OPTS): without it each answer
+ * waits for the client's delayed ACK (~40 ms).
  */
 public final class HttpServerBench {
   private static final byte[] BODY = "{\"status\":\"up\",\"items\":[1,2,3]}".getBytes(StandardCharsets.UTF_8);
@@ -142,6 +144,11 @@ public final class HttpServerBench {
   }
 
   public static void main(String[] args) throws Exception {
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+    java.util.logging.Logger.getLogger("io.undertow").setLevel(java.util.logging.Level.WARNING);
+    java.util.logging.Logger.getLogger("org.xnio").setLevel(java.util.logging.Level.WARNING);
     double seconds = 5;
     int rounds = 3;
     for (int i = 0; i < args.length; i++) {
