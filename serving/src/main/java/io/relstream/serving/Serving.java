@@ -32,7 +32,7 @@ final class Serving implements AutoCloseable {
     try {
       registerStoreGauges(metrics, store);
       consumer = new UpdateConsumer(config.bootstrap(), store, metrics);
-      http = new HttpApi(store, metrics, new InetSocketAddress(config.port()), 4);
+      http = new HttpApi(store, metrics, new InetSocketAddress(config.bind(), config.port()), 16, config.token());
       http.start();
       consumer.start();
       return new Serving(store, consumer, http, metrics);

@@ -10,16 +10,34 @@ import java.nio.file.Path;
  * @param port HTTP port (0: any free port, printed at start)
  * @param dbDir RocksDB directory, created if missing
  * @param clip the clip M of the popularity fallback, in [0, 1]
+ * @param bind the HTTP bind address (default 127.0.0.1; beyond loopback a token is required)
+ * @param token the bearer token every HTTP route then requires, or null for none
  */
-record ServingConfig(String bootstrap, int port, Path dbDir, double clip) {
+record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String bind, String token) {
   static final int DEFAULT_PORT = 8082;
+  static final String DEFAULT_BIND = "127.0.0.1";
+
+  /** Never prints the token. */
+  @Override
+  public String toString() {
+    return "ServingConfig[bootstrap=" + bootstrap + ", port=" + port + ", dbDir=" + dbDir + ", clip=" + clip
+        + ", bind=" + bind + ", token=" + (token == null ? "none" : "(set)") + "]";
+  }
+
+  /** Loopback, no token. */
+  ServingConfig(String bootstrap, int port, Path dbDir, double clip) {
+    this(bootstrap, port, dbDir, clip, DEFAULT_BIND, null);
+  }
 
   static final String USAGE = String.join("\n",
-      "usage: ServingMain --bootstrap HOST:PORT --db-dir DIR [--port 8082] [--clip 0.009136]",
+      "usage: ServingMain --bootstrap HOST:PORT --db-dir DIR [--port 8082] [--clip 0.009136] [--bind 127.0.0.1]"
+          + " [--token T]",
       "  --bootstrap HOST:PORT  Kafka bootstrap servers (comma-separated list allowed)",
       "  --db-dir DIR           RocksDB directory (created if missing; resumes from its offsets)",
       "  --port N               HTTP port, 0..65535 (0 = any free port; default 8082)",
       "  --clip M               clip M of the debiased-popularity fallback, 0..1 (default 0.009136)",
+      "  --bind ADDR            HTTP bind address (default 127.0.0.1; any other address needs --token)",
+      "  --token T              bearer token every HTTP route requires (Authorization: Bearer T)",
       "  --help                 this text");
 
   /** A command line that cannot be used; the message is one line. */
@@ -42,13 +60,15 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip) {
     Integer port = null;
     Path dbDir = null;
     Double clip = null;
+    String bind = null;
+    String token = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
         return null;
       }
       if (!flag.equals("--bootstrap") && !flag.equals("--port") && !flag.equals("--db-dir")
-          && !flag.equals("--clip")) {
+          && !flag.equals("--clip") && !flag.equals("--bind") && !flag.equals("--token")) {
         throw new UsageException("unknown argument: " + flag + " (try --help)");
       }
       if (i + 1 >= args.length) {
@@ -81,6 +101,20 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip) {
           }
           dbDir = Path.of(value);
         }
+        case "--bind" -> {
+          once(bind, flag);
+          if (value.isBlank()) {
+            throw new UsageException("--bind is empty");
+          }
+          bind = value;
+        }
+        case "--token" -> {
+          once(token, flag);
+          if (value.isBlank()) {
+            throw new UsageException("--token is empty");
+          }
+          token = value;
+        }
         default -> {
           once(clip, flag);
           try {
@@ -100,8 +134,20 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip) {
     if (dbDir == null) {
       throw new UsageException("--db-dir is required (try --help)");
     }
+    bind = bind == null ? DEFAULT_BIND : bind;
+    if (token == null && !isLoopback(bind)) {
+      throw new UsageException("--bind " + bind + " is beyond loopback: give --token too");
+    }
     return new ServingConfig(bootstrap, port == null ? DEFAULT_PORT : port, dbDir,
-        clip == null ? DebiasedPopularity.DEFAULT_CLIP : clip);
+        clip == null ? DebiasedPopularity.DEFAULT_CLIP : clip, bind, token);
+  }
+
+  private static boolean isLoopback(String address) throws UsageException {
+    try {
+      return java.net.InetAddress.getByName(address).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      throw new UsageException("--bind: cannot resolve '" + address + "'");
+    }
   }
 
   private static void once(Object previous, String flag) throws UsageException {

@@ -4,7 +4,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs serving: {@code --bootstrap HOST:PORT --db-dir DIR [--port 8082] [--clip 0.009136]}. Prints
+ * Runs serving: {@code --bootstrap HOST:PORT --db-dir DIR [--port 8082] [--clip 0.009136] [--bind 127.0.0.1]
+ * [--token T]}. Prints
  * {@code serving listening on port N} once the HTTP port is bound; a shutdown hook closes HTTP, the
  * consumer and RocksDB. {@code --help} prints usage (exit 0); bad flags print one line (exit 2).
  */

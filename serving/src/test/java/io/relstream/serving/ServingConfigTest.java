@@ -18,6 +18,19 @@ class ServingConfigTest {
   }
 
   @Test
+  void bindAndToken() throws Exception {
+    ServingConfig c = ServingConfig.parse("--bootstrap", "h:1", "--db-dir", "d", "--bind", "0.0.0.0", "--token", "t0k");
+    assertEquals("0.0.0.0", c.bind());
+    assertEquals("t0k", c.token());
+    assertEquals(-1, c.toString().indexOf("t0k"));
+    assertEquals("127.0.0.1", ServingConfig.parse("--bootstrap", "h:1", "--db-dir", "d").bind());
+    assertNull(ServingConfig.parse("--bootstrap", "h:1", "--db-dir", "d").token());
+    ServingConfig.UsageException e = assertThrows(ServingConfig.UsageException.class,
+        () -> ServingConfig.parse("--bootstrap", "h:1", "--db-dir", "d", "--bind", "0.0.0.0"));
+    assertEquals(true, e.getMessage().contains("--token"));
+  }
+
+  @Test
   void rejectsBadFlagsWithOneLine() {
     String[][] bad = {
         {}, {"--bootstrap", "h:1"}, {"--db-dir", "d"}, {"--bootstrap"}, {"--bootstrap", "nohostport", "--db-dir", "d"},
