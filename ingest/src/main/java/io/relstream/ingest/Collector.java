@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.relstream.http.ApiResponse;
+import io.relstream.http.HardenedHttpServer;
+import io.relstream.http.HttpLimits;
+import io.relstream.http.Routes;
 import io.relstream.schemas.Codecs;
 import io.relstream.schemas.Topics;
 import io.relstream.schemas.avro.Click;
@@ -16,8 +18,6 @@ import io.relstream.schemas.avro.DeadLetter;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,12 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -54,21 +51,21 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>202 {@code {"accepted": n, "rejected": m, "errors": [{"index": i, "reason": ...}]}} once the
  *       producer has acknowledged every record of the request (events and dead letters);</li>
- *   <li>400 when the body cannot be parsed at all (not JSON, empty, or NDJSON of which no line parses) and
- *       413 when it exceeds the body limit; in both cases the raw bytes (at most the limit) are
- *       dead-lettered first;</li>
+ *   <li>400 when the body cannot be parsed at all (not JSON, empty, or NDJSON of which no line parses): the
+ *       raw bytes are dead-lettered first;</li>
+ *   <li>413 when it exceeds the body limit, from the server before the body is read (the client keeps it
+ *       and should split it); 408, 415, 431 and 503 from the server's other limits;</li>
  *   <li>503 when Kafka did not acknowledge a record within the send timeout: nothing is dropped silently,
  *       the client should retry (the streams app de-duplicates by event id);</li>
- *   <li>405 for a wrong method, 404 for an unknown path; {@code GET /health} and {@code GET /metrics}
- *       (Prometheus text of {@link IngestMetrics}).</li>
+ *   <li>405 for a wrong method, 404 for an unknown path; {@code GET /health}, {@code GET /ready} (see
+ *       {@link Health}) and {@code GET /metrics} (Prometheus text of {@link IngestMetrics} and the server's
+ *       counters).</li>
  * </ul>
  * Thread-safe; the producer is shared by the handler threads and closed by the owner, not by this class.
  */
 final class Collector implements AutoCloseable {
   static final String COMPONENT = "collector";
   static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
-  /** At most this many bytes beyond the limit are read and discarded so the 413 reaches the client. */
-  private static final long MAX_DRAIN_BYTES = 64L << 20;
   private static final int MAX_ERRORS_LISTED = 100;
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
 
@@ -98,24 +95,20 @@ final class Collector implements AutoCloseable {
   private final Clock clock;
   private final int maxBodyBytes;
   private final Duration sendTimeout;
-  private final Supplier<String> healthProblem;
   private final ObjectMapper mapper = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   /** Reads one element of an array from a shared parser: what follows it is the rest of the array. */
   private final ObjectReader elementReader = mapper.reader()
       .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-  private HttpServer server;
-  private ExecutorService executor;
+  private HardenedHttpServer server;
 
   /**
    * @param producer acks=all, idempotent producer of String keys and byte[] values (not closed here)
    * @param maxBodyBytes largest accepted request body
    * @param sendTimeout how long a request waits for Kafka's acknowledgements before answering 503
-   * @param healthProblem null when healthy, else a description (makes {@code /health} answer 503); may be
-   *     null itself when there is nothing else to watch
    */
   Collector(Producer<String, byte[]> producer, EventValidator validator, IngestMetrics metrics, Clock clock,
-      int maxBodyBytes, Duration sendTimeout, Supplier<String> healthProblem) {
+      int maxBodyBytes, Duration sendTimeout) {
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes must be >= 1: " + maxBodyBytes);
     }
@@ -125,7 +118,6 @@ final class Collector implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock);
     this.maxBodyBytes = maxBodyBytes;
     this.sendTimeout = Objects.requireNonNull(sendTimeout);
-    this.healthProblem = healthProblem == null ? () -> null : healthProblem;
     metrics.declare(ACCEPTED, "Events written to the events topic by the collector.")
         .declare(REJECTED, "Events rejected by the collector, by reason class.")
         .declare(BODIES_REJECTED, "Request bodies rejected as a whole, by reason.")
@@ -137,19 +129,11 @@ final class Collector implements AutoCloseable {
   }
 
   /**
-   * Handles one {@code POST /events} body.
-   *
-   * @param body the body, or its first {@code maxBodyBytes} bytes when {@code tooLarge}
-   * @param tooLarge whether the client sent more than {@code maxBodyBytes}
+   * Handles one {@code POST /events} body (the server has already refused one over {@code maxBodyBytes}
+   * with 413 before reading it: the client still has it and is told to split it).
    */
-  Response handleEvents(byte[] body, boolean tooLarge) {
+  Response handleEvents(byte[] body) {
     List<Future<RecordMetadata>> sends = new ArrayList<>();
-    if (tooLarge) {
-      String reason = "body exceeds the limit of " + maxBodyBytes + " bytes";
-      metrics.inc(BODIES_REJECTED, "too_large");
-      Response kafka = sendAndWait(() -> sends.add(deadLetter(reason, body)), sends);
-      return kafka != null ? kafka : error(413, reason);
-    }
     List<Item> items;
     try {
       items = parse(body);
@@ -355,110 +339,62 @@ final class Collector implements AutoCloseable {
   }
 
   /**
-   * Starts listening on {@code address} (port 0 picks a free port) with a small pool of handler threads.
+   * Starts listening (port 0 picks a free port) on the hardened server of {@code relstream-http}: header
+   * deadline, body rate, header and body limits, bounded concurrency, JSON errors (see that module).
    *
+   * @param bind the address to bind (loopback unless a token is given)
+   * @param token null, or the bearer token every route requires
+   * @param health the body of {@code /health} and {@code /ready} (see {@link Health})
    * @return the bound address
+   * @throws IllegalArgumentException for a non-loopback bind without a token
    */
-  synchronized InetSocketAddress start(InetSocketAddress address) throws IOException {
+  synchronized InetSocketAddress start(String bind, int port, String token, Supplier<Health> health)
+      throws IOException {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
-    HttpServer s = HttpServer.create(address, 64);
-    AtomicInteger n = new AtomicInteger();
-    executor = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "collector-http-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    s.setExecutor(executor);
-    s.createContext("/", this::route);
+    Routes routes = new Routes()
+        .post("/events", r -> respond(handleEvents(r.body())))
+        .get("/health", r -> health(health.get(), false))
+        .get("/ready", r -> health(health.get(), true))
+        .get("/metrics", r -> ApiResponse.text(200, "text/plain; version=0.0.4; charset=utf-8",
+            metrics.prometheus() + health.get().gauges() + server.metrics().prometheus("relstream_ingest_collector")));
+    HardenedHttpServer s = HardenedHttpServer.builder("collector").bind(bind).port(port).token(token)
+        .limits(HttpLimits.defaults().withMaxBodyBytes(maxBodyBytes)).routes(routes).build();
     s.start();
     server = s;
-    return s.getAddress();
+    return new InetSocketAddress(bind, s.port());
   }
 
-  private void route(HttpExchange ex) throws IOException {
-    try {
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
-      switch (path) {
-        case "/events" -> {
-          if (!method.equals("POST")) {
-            drain(ex.getRequestBody(), MAX_DRAIN_BYTES);
-            ex.getResponseHeaders().set("Allow", "POST");
-            send(ex, error(405, "method " + method + " not allowed on /events (use POST)"), "application/json");
-            return;
-          }
-          InputStream in = ex.getRequestBody();
-          byte[] body = in.readNBytes(maxBodyBytes + 1);
-          boolean tooLarge = body.length > maxBodyBytes;
-          if (tooLarge) {
-            body = Arrays.copyOf(body, maxBodyBytes);
-            drain(in, MAX_DRAIN_BYTES);
-          }
-          send(ex, handleEvents(body, tooLarge), "application/json");
-        }
-        case "/health" -> {
-          if (getOnly(ex, method)) {
-            String problem = healthProblem.get();
-            send(ex, problem == null ? new Response(200, json(Map.of("status", "ok")))
-                : new Response(503, json(Map.of("status", "unavailable", "error", problem))), "application/json");
-          }
-        }
-        case "/metrics" -> {
-          if (getOnly(ex, method)) {
-            send(ex, new Response(200, metrics.prometheus()), "text/plain; version=0.0.4; charset=utf-8");
-          }
-        }
-        default -> send(ex, error(404, "no such path: " + path), "application/json");
-      }
-    } catch (RuntimeException e) {
-      LOG.error("request failed", e);
-      try {
-        send(ex, error(500, "internal error: " + e), "application/json");
-      } catch (IOException | RuntimeException ignored) {
-        // the response may already have been started; nothing more to tell the client
-      }
-    } finally {
-      ex.close();
-    }
+  /**
+   * What {@code /health} and {@code /ready} say.
+   *
+   * @param healthy the process can take events ({@code /health} 200, else 503)
+   * @param ready it also processes them now ({@code /ready} 200, else 503)
+   * @param fields the JSON body: status and each component's state
+   * @param gauges Prometheus lines for {@code /metrics} saying the same
+   */
+  record Health(boolean healthy, boolean ready, Map<String, Object> fields, String gauges) {}
+
+  private static ApiResponse health(Health h, boolean readiness) {
+    boolean ok = readiness ? h.ready() : h.healthy();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", ok ? "up" : readiness ? "not ready" : "down");
+    body.putAll(h.fields());
+    return ApiResponse.json(ok ? 200 : 503, body);
   }
 
-  private boolean getOnly(HttpExchange ex, String method) throws IOException {
-    if (method.equals("GET")) {
-      return true;
-    }
-    drain(ex.getRequestBody(), MAX_DRAIN_BYTES);
-    ex.getResponseHeaders().set("Allow", "GET");
-    send(ex, error(405, "method " + method + " not allowed on " + ex.getRequestURI().getPath() + " (use GET)"),
-        "application/json");
-    return false;
+  private static ApiResponse respond(Response r) {
+    ApiResponse a = new ApiResponse(r.status(), ApiResponse.JSON_TYPE, r.json().getBytes(StandardCharsets.UTF_8),
+        Map.of());
+    return r.status() == 503 ? a.withHeader("Retry-After", "1") : a;
   }
 
-  private static void drain(InputStream in, long max) throws IOException {
-    byte[] buf = new byte[64 * 1024];
-    long total = 0;
-    int r;
-    while (total < max && (r = in.read(buf)) >= 0) {
-      total += r;
-    }
-  }
-
-  private static void send(HttpExchange ex, Response r, String contentType) throws IOException {
-    byte[] bytes = r.json().getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", contentType);
-    ex.sendResponseHeaders(r.status(), bytes.length == 0 ? -1 : bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
-
-  /** Stops the HTTP server (waiting up to 1 s for exchanges in flight); the producer stays open. */
+  /** Stops the HTTP server (requests in flight get a short grace); the producer stays open. */
   @Override
   public synchronized void close() {
     if (server != null) {
-      server.stop(1);
-      executor.shutdown();
+      server.close();
       server = null;
     }
   }

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * Runs the HTTP collector and the ingest Kafka Streams app in one JVM.
  *
  * <pre>
- * IngestMain --bootstrap HOST:PORT --state-dir DIR [--port 8081] [--host 0.0.0.0]
+ * IngestMain --bootstrap HOST:PORT --state-dir DIR [--port 8081] [--bind 127.0.0.1] [--token T]
  *            [--application-id relstream-ingest] [--join-window-ms 1800000] [--dedupe-retention-ms 3600000]
  *            [--partitions 2] [--replication 1] [--max-body-bytes 1048576]
  * </pre>
@@ -54,7 +54,8 @@ public final class IngestMain {
       "  --bootstrap HOST:PORT       Kafka bootstrap servers (required)",
       "  --state-dir DIR             Kafka Streams state directory (required)",
       "  --port N                    collector HTTP port (default 8081; 0 picks a free one)",
-      "  --host ADDR                 collector bind address (default 0.0.0.0)",
+      "  --bind ADDR                 collector bind address (default 127.0.0.1; beyond loopback needs --token)",
+      "  --token T                   bearer token every collector route requires (default none)",
       "  --application-id ID         Kafka Streams application id (default relstream-ingest)",
       "  --join-window-ms N          click/impression join window W, event time (default 1800000 = 30 min)",
       "  --dedupe-retention-ms N     how long event ids are remembered, stream time (default 3600000 = 1 h)",
@@ -67,7 +68,20 @@ public final class IngestMain {
 
   /** Parsed command line. */
   record Config(String bootstrap, Path stateDir, int port, String host, String applicationId, long joinWindowMs,
-      long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes) {}
+      long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes, String token) {
+    /** Without a token (loopback only). */
+    Config(String bootstrap, Path stateDir, int port, String host, String applicationId, long joinWindowMs,
+        long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes) {
+      this(bootstrap, stateDir, port, host, applicationId, joinWindowMs, dedupeRetentionMs, partitions, replication,
+          maxBodyBytes, null);
+    }
+
+    @Override
+    public String toString() {
+      return "Config[bootstrap=" + bootstrap + ", stateDir=" + stateDir + ", port=" + port + ", bind=" + host
+          + ", applicationId=" + applicationId + ", token=" + (token == null ? "none" : "(set)") + "]";
+    }
+  }
 
   /** A bad command line; the message is one line. */
   static final class UsageException extends Exception {
@@ -88,7 +102,8 @@ public final class IngestMain {
     String bootstrap = null;
     Path stateDir = null;
     int port = 8081;
-    String host = "0.0.0.0";
+    String host = "127.0.0.1";
+    String token = null;
     String appId = "relstream-ingest";
     long window = IngestConfig.DEFAULT_JOIN_WINDOW.toMillis();
     long retention = IngestConfig.DEFAULT_DEDUPE_RETENTION.toMillis();
@@ -100,7 +115,7 @@ public final class IngestMain {
       if (flag.equals("--help") || flag.equals("-h")) {
         return null;
       }
-      if (!Set.of("--bootstrap", "--state-dir", "--port", "--host", "--application-id", "--join-window-ms",
+      if (!Set.of("--bootstrap", "--state-dir", "--port", "--bind", "--token", "--application-id", "--join-window-ms",
           "--dedupe-retention-ms", "--partitions", "--replication", "--max-body-bytes").contains(flag)) {
         throw new UsageException("unknown flag " + flag + " (see --help)");
       }
@@ -112,7 +127,8 @@ public final class IngestMain {
         case "--bootstrap" -> bootstrap = hostPort(flag, v);
         case "--state-dir" -> stateDir = Path.of(v);
         case "--port" -> port = (int) number(flag, v, 0, 65535);
-        case "--host" -> host = v;
+        case "--bind" -> host = nonBlank(flag, v);
+        case "--token" -> token = nonBlank(flag, v);
         case "--application-id" -> appId = nonBlank(flag, v);
         case "--join-window-ms" -> window = number(flag, v, 1, Long.MAX_VALUE / 4);
         case "--dedupe-retention-ms" -> retention = number(flag, v, 1, Long.MAX_VALUE / 4);
@@ -128,8 +144,19 @@ public final class IngestMain {
     if (stateDir == null) {
       throw new UsageException("--state-dir DIR is required");
     }
+    if (token == null && !isLoopback(host)) {
+      throw new UsageException("--bind " + host + " is beyond loopback: give --token too");
+    }
     return new Config(bootstrap, stateDir, port, host, appId, window, retention, partitions, (short) replication,
-        maxBody);
+        maxBody, token);
+  }
+
+  static boolean isLoopback(String address) {
+    try {
+      return java.net.InetAddress.getByName(address).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   private static String hostPort(String flag, String v) throws UsageException {
@@ -172,6 +199,8 @@ public final class IngestMain {
     final IngestMetrics metrics;
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing;
+    /** Set when the streams app stopped for good (ERROR): the process should exit non-zero and be restarted. */
+    volatile boolean failed;
 
     private App(KafkaStreams streams, Collector collector, Producer<String, byte[]> producer,
         InetSocketAddress address, IngestMetrics metrics) {
@@ -217,18 +246,30 @@ public final class IngestMain {
     StreamsBuilder builder = new StreamsBuilder();
     IngestTopology.build(builder, ic);
     KafkaStreams streams = new KafkaStreams(builder.build(), streamsProperties(c));
-    streams.setStateListener((now, before) -> LOG.info("streams state {} -> {}", before, now));
+    StreamsHealth health = new StreamsHealth(streams);
+    App[] app = new App[1];
+    streams.setStateListener((now, before) -> {
+      LOG.info("streams state {} -> {}", before, now);
+      if (now == KafkaStreams.State.ERROR && app[0] != null) {
+        LOG.error("the streams app stopped for good (ERROR): closing, so that the supervisor restarts this process");
+        app[0].failed = true;
+        new Thread(app[0]::close, "ingest-fatal").start();
+      }
+    });
+    streams.setGlobalStateRestoreListener(health);
     Producer<String, byte[]> producer = new KafkaProducer<>(producerProperties(c));
     Collector collector = new Collector(producer, new EventValidator(clock), metrics, clock, c.maxBodyBytes(),
-        Duration.ofSeconds(35), () -> streams.state().isRunningOrRebalancing() || streams.state()
-            == KafkaStreams.State.CREATED ? null : "streams app is " + streams.state());
+        Duration.ofSeconds(35));
     try {
+      app[0] = new App(streams, collector, producer, null, metrics);
       streams.start();
-      InetSocketAddress address = collector.start(new InetSocketAddress(c.host(), c.port()));
-      LOG.info("collector listening on http://{}:{}/events (health /health, metrics /metrics); streams app '{}'"
-          + " reading '{}' from {}, state in {}", address.getHostString(), address.getPort(), c.applicationId(),
+      InetSocketAddress address = collector.start(c.host(), c.port(), c.token(), health::now);
+      LOG.info("collector listening on http://{}:{}/events (health /health, /ready, metrics /metrics); streams app"
+          + " '{}' reading '{}' from {}, state in {}", address.getHostString(), address.getPort(), c.applicationId(),
           Topics.EVENTS, c.bootstrap(), c.stateDir());
-      return new App(streams, collector, producer, address, metrics);
+      App started = new App(streams, collector, producer, address, metrics);
+      app[0] = started;
+      return started;
     } catch (Exception | Error e) {
       collector.close();
       producer.close(Duration.ZERO);
@@ -394,5 +435,6 @@ public final class IngestMain {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "ingest-shutdown"));
     app.awaitClose();
+    System.exit(app.failed ? 1 : 0);
   }
 }

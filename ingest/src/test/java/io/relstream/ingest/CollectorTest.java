@@ -43,11 +43,11 @@ class CollectorTest {
       new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
 
   private Collector collector(int limit, Duration timeout) {
-    return new Collector(producer, new EventValidator(clock), metrics, clock, limit, timeout, null);
+    return new Collector(producer, new EventValidator(clock), metrics, clock, limit, timeout);
   }
 
   private Collector.Response post(String body) {
-    return collector(1 << 20, Duration.ofSeconds(5)).handleEvents(body.getBytes(StandardCharsets.UTF_8), false);
+    return collector(1 << 20, Duration.ofSeconds(5)).handleEvents(body.getBytes(StandardCharsets.UTF_8));
   }
 
   private List<ProducerRecord<String, byte[]>> sent(String topic) {
@@ -138,18 +138,6 @@ class CollectorTest {
   }
 
   @Test
-  void oversizedBodyIs413WithTheTruncatedBytesDeadLettered() throws Exception {
-    byte[] first = "[{\"type\": \"click\"".getBytes(StandardCharsets.UTF_8);
-    Collector.Response r = collector(first.length, Duration.ofSeconds(5)).handleEvents(first, true);
-    assertEquals(413, r.status());
-    assertEquals("body exceeds the limit of 17 bytes", M.readTree(r.json()).get("error").asText());
-    DeadLetter d = Codecs.DEAD_LETTER.decode(sent(Topics.DEAD_LETTER).get(0).value());
-    assertEquals("body exceeds the limit of 17 bytes", d.getReason());
-    assertArrayEquals(first, bytes(d.getPayload()));
-    assertEquals(1, metrics.get(Collector.BODIES_REJECTED, "too_large"));
-  }
-
-  @Test
   void kafkaFailureIs503NeverASilentDrop() throws Exception {
     producer.sendException = new TimeoutException("broker down");
     Collector.Response r = post("[" + IMP + "]");
@@ -163,7 +151,7 @@ class CollectorTest {
   void unacknowledgedSendIs503AfterTheTimeout() throws Exception {
     producer = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
     Collector.Response r = collector(1 << 20, Duration.ofMillis(200))
-        .handleEvents(("[" + IMP + "]").getBytes(StandardCharsets.UTF_8), false);
+        .handleEvents(("[" + IMP + "]").getBytes(StandardCharsets.UTF_8));
     assertEquals(503, r.status());
     assertEquals("events not stored, retry later: Kafka did not acknowledge within 200 ms",
         M.readTree(r.json()).get("error").asText());
@@ -185,7 +173,7 @@ class CollectorTest {
     });
     acker.start();
     Collector.Response r = collector(1 << 20, Duration.ofSeconds(60))
-        .handleEvents(("[" + IMP + "," + BAD + "]").getBytes(StandardCharsets.UTF_8), false);
+        .handleEvents(("[" + IMP + "," + BAD + "]").getBytes(StandardCharsets.UTF_8));
     acker.join();
     assertEquals(202, r.status());
     assertEquals(2, producer.history().size());

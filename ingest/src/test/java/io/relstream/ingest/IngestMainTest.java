@@ -1,6 +1,7 @@
 package io.relstream.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -12,7 +13,7 @@ class IngestMainTest {
   @Test
   void parsesFlagsWithDefaults() throws Exception {
     IngestMain.Config c = IngestMain.parse(new String[] {"--bootstrap", "localhost:9092", "--state-dir", "/tmp/s"});
-    assertEquals(new IngestMain.Config("localhost:9092", Path.of("/tmp/s"), 8081, "0.0.0.0", "relstream-ingest",
+    assertEquals(new IngestMain.Config("localhost:9092", Path.of("/tmp/s"), 8081, "127.0.0.1", "relstream-ingest",
         1_800_000L, 3_600_000L, 2, (short) 1, 1 << 20), c);
     c = IngestMain.parse(new String[] {"--port", "0", "--bootstrap", "a:1,b:2", "--state-dir", "d",
         "--application-id", "x", "--join-window-ms", "60000", "--partitions", "3", "--max-body-bytes", "10"});
@@ -40,6 +41,17 @@ class IngestMainTest {
     assertEquals("--bootstrap expects HOST:PORT[,HOST:PORT...], got 'localhost'", msg("--bootstrap", "localhost"));
     assertEquals("--bootstrap HOST:PORT is required", msg("--state-dir", "d"));
     assertEquals("--state-dir DIR is required", msg("--bootstrap", "a:1"));
+    assertEquals("--bind 0.0.0.0 is beyond loopback: give --token too",
+        msg("--bootstrap", "a:1", "--state-dir", "d", "--bind", "0.0.0.0"));
+  }
+
+  @Test
+  void aTokenAllowsANonLoopbackBindAndIsNotPrinted() throws Exception {
+    IngestMain.Config c = IngestMain.parse(new String[] {"--bootstrap", "a:1", "--state-dir", "d", "--bind", "0.0.0.0",
+        "--token", "s3cret"});
+    assertEquals("0.0.0.0", c.host());
+    assertEquals("s3cret", c.token());
+    assertFalse(c.toString().contains("s3cret"), c.toString());
   }
 
   private static String msg(String... args) {
