@@ -13,7 +13,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.TopicConfig;
 
@@ -25,6 +28,18 @@ import org.apache.kafka.common.config.TopicConfig;
 final class EmbeddedBroker {
   static final int PARTITIONS = 2;
   static final int DEAD_LETTER_MAX_BYTES = (1 << 20) + (64 << 10);
+  /**
+   * Size-based retention, per partition: 256 MiB on events, interactions and dead-letter (the broker's
+   * {@code log.retention.bytes} default too), so a long demo cannot fill the disk: at most
+   * 2 x 256 + 2 x 256 + 1 x 256 MiB plus one open segment per partition. Time retention stays at the
+   * broker's 7 days. model-updates is compacted ({@code cleanup.policy=compact}), which ignores
+   * retention.bytes; it is bounded by its key count (one row per user and item) instead. Adding
+   * {@code delete} there would drop the rows of quiet keys and a fresh serving store could no
+   * longer rebuild the whole model from the topic, so it gets no retention.bytes.
+   */
+  static final long RETENTION_BYTES = 256L << 20;
+  /** Segments of 64 MiB: retention deletes whole closed segments, so they must be well below it. */
+  static final long SEGMENT_BYTES = 64L << 20;
 
   private EmbeddedBroker() {}
 
@@ -59,6 +74,8 @@ final class EmbeddedBroker {
         "group.initial.rebalance.delay.ms=0",
         "num.partitions=" + PARTITIONS,
         "auto.create.topics.enable=false",
+        "log.retention.bytes=" + RETENTION_BYTES,
+        "log.segment.bytes=" + SEGMENT_BYTES,
         ""));
     Path logs = workdir.resolve("logs");
     if (!Files.exists(data.resolve("meta.properties"))) {
@@ -106,21 +123,38 @@ final class EmbeddedBroker {
     throw new IOException("the broker did not become ready within 90 s:\n" + broker.tail(30));
   }
 
-  /** Creates the project's topics if absent; model-updates is compacted. */
+  /**
+   * Creates the project's topics if absent; model-updates is compacted, the others have
+   * {@link #RETENTION_BYTES} (set on existing ones too, for a workdir from before).
+   */
   static void createTopics(String bootstrap) throws IOException, InterruptedException {
+    String retention = String.valueOf(RETENTION_BYTES);
     try (Admin admin = admin(bootstrap)) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<NewTopic> wanted = List.of(
-          new NewTopic(Topics.EVENTS, PARTITIONS, (short) 1),
-          new NewTopic(Topics.INTERACTIONS, PARTITIONS, (short) 1),
+          new NewTopic(Topics.EVENTS, PARTITIONS, (short) 1)
+              .configs(Map.of(TopicConfig.RETENTION_BYTES_CONFIG, retention)),
+          new NewTopic(Topics.INTERACTIONS, PARTITIONS, (short) 1)
+              .configs(Map.of(TopicConfig.RETENTION_BYTES_CONFIG, retention)),
           new NewTopic(Topics.MODEL_UPDATES, PARTITIONS, (short) 1)
               .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
           // room for a whole rejected request body (the collector's 1 MiB limit) plus its envelope
           new NewTopic(Topics.DEAD_LETTER, 1, (short) 1)
-              .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(DEAD_LETTER_MAX_BYTES))));
+              .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(DEAD_LETTER_MAX_BYTES),
+                  TopicConfig.RETENTION_BYTES_CONFIG, retention)));
       List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
       if (!missing.isEmpty()) {
         admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+      }
+      Map<ConfigResource, java.util.Collection<AlterConfigOp>> alter = new java.util.HashMap<>();
+      for (String t : List.of(Topics.EVENTS, Topics.INTERACTIONS, Topics.DEAD_LETTER)) {
+        if (existing.contains(t)) {
+          alter.put(new ConfigResource(ConfigResource.Type.TOPIC, t), List.of(new AlterConfigOp(
+              new ConfigEntry(TopicConfig.RETENTION_BYTES_CONFIG, retention), AlterConfigOp.OpType.SET)));
+        }
+      }
+      if (!alter.isEmpty()) {
+        admin.incrementalAlterConfigs(alter).all().get(30, TimeUnit.SECONDS);
       }
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IOException("cannot create topics: " + e.getMessage(), e);

@@ -43,6 +43,11 @@ class EmbeddedBrokerIT {
         ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, Topics.MODEL_UPDATES);
         Config c = admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r);
         assertEquals("compact", c.get("cleanup.policy").value());
+        for (String t : List.of(Topics.EVENTS, Topics.INTERACTIONS, Topics.DEAD_LETTER)) {
+          ConfigResource tr = new ConfigResource(ConfigResource.Type.TOPIC, t);
+          assertEquals(String.valueOf(EmbeddedBroker.RETENTION_BYTES), admin.describeConfigs(List.of(tr)).all()
+              .get(30, TimeUnit.SECONDS).get(tr).get("retention.bytes").value(), t);
+        }
       }
       produce(bootstrap[0], "before-restart");
     } finally {

@@ -3,6 +3,7 @@ package io.relstream.serving;
 import io.relstream.http.ApiException;
 import io.relstream.http.ApiRequest;
 import io.relstream.http.ApiResponse;
+import io.relstream.http.DiskFloor;
 import io.relstream.http.HardenedHttpServer;
 import io.relstream.http.HttpLimits;
 import io.relstream.http.Routes;
@@ -15,18 +16,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The HTTP API, on the shared hardened server ({@link HardenedHttpServer}: header and body
  * deadlines, size limits, concurrency bound, optional bearer token). Every response body is JSON
  * except {@code /metrics} (Prometheus text); every 4xx and 5xx has {@code {"error": "..."}} (or, for
- * {@code /ready}, a readiness object).
+ * {@code /health} and {@code /ready}, their status objects).
  * <ul>
  *   <li>{@code GET /recommend/{user}?k=10}: the user's top k, excluding items they clicked;
  *       {@code "fallback": true} when the user has no vector (debiased popularity)</li>
  *   <li>{@code GET /similar/{item}?k=10}: items by cosine similarity; 404 for an unknown item</li>
- *   <li>{@code GET /health}: 200 while the process is up</li>
- *   <li>{@code GET /ready}: 503 until at least one item row is loaded, then 200</li>
+ *   <li>{@code GET /health}: {@code {"status": "up"|"degraded"|"down", "consumer": {...}, "items",
+ *       "modelVersion", "disk": {"path", "freeBytes", "floorBytes", "ok"}}}; 200 only when "up":
+ *       "down" when the update consumer's thread is gone, "degraded" while it retries after an error,
+ *       when its loop has not gone round for {@value #STALL_MS} ms, or when the db dir's free space
+ *       is below the floor</li>
+ *   <li>{@code GET /ready}: 200 once the consumer caught up with the end offsets it saw at start and
+ *       at least one item row is loaded (and the consumer is alive); else 503 with {@code "reason"}</li>
  *   <li>{@code GET /metrics}: Prometheus text (the server's response and rejection counters included)</li>
  * </ul>
  * Path ids are percent-decoded as UTF-8 (malformed escapes or UTF-8: 400) and may not be empty or
@@ -40,26 +47,51 @@ final class HttpApi implements AutoCloseable {
   private static final String RECOMMEND = "/recommend/";
   private static final String SIMILAR = "/similar/";
 
+  /** A consumer loop that has not gone round for this long is reported as stalled. */
+  static final long STALL_MS = 60_000;
+
   private final ModelStore store;
   private final Metrics metrics;
   private final HardenedHttpServer server;
+  private final Supplier<UpdateConsumer.Snapshot> consumer;
+  private final DiskFloor disk;
 
   /** Binds {@code address} on loopback-or-token terms (port 0: any free port); {@link #start()} starts serving. */
-  HttpApi(ModelStore store, Metrics metrics, InetSocketAddress address, int maxConcurrent) {
-    this(store, metrics, address, maxConcurrent, null);
+  HttpApi(ModelStore store, Metrics metrics, InetSocketAddress address, int maxConcurrent,
+      Supplier<UpdateConsumer.Snapshot> consumer, DiskFloor disk) {
+    this(store, metrics, address, maxConcurrent, null, consumer, disk);
   }
 
   /**
    * @param token when not null, every route requires {@code Authorization: Bearer <token>}
    * @throws IllegalArgumentException for an address beyond loopback without a token
    */
-  HttpApi(ModelStore store, Metrics metrics, InetSocketAddress address, int maxConcurrent, String token) {
+  HttpApi(ModelStore store, Metrics metrics, InetSocketAddress address, int maxConcurrent, String token,
+      Supplier<UpdateConsumer.Snapshot> consumer, DiskFloor disk) {
     this.store = store;
     this.metrics = metrics;
+    this.consumer = consumer;
+    this.disk = disk;
+    metrics.gauge("relstream_serving_consumer_up", "1 while the update consumer's loop runs without a pending "
+        + "error (starting or running), else 0.", () -> {
+          UpdateConsumer.Snapshot h = consumer.get();
+          return h.alive() && (h.state().equals("starting") || h.state().equals("running")) ? 1 : 0;
+        });
+    metrics.gauge("relstream_serving_consumer_caught_up", "1 once the consumer reached the end offsets it saw "
+        + "at start.", () -> consumer.get().caughtUp() ? 1 : 0);
+    metrics.gauge("relstream_serving_disk_free_bytes", "Usable bytes on the db dir's file system (-1: unknown).",
+        () -> disk.check().freeBytes());
+    metrics.gauge("relstream_serving_disk_ok", "1 while the db dir's free space is at or above the floor.",
+        () -> disk.check().ok() ? 1 : 0);
+    metrics.gauge("relstream_serving_last_update_age_ms", "Milliseconds since a batch was last applied (-1: "
+        + "none since start).", () -> {
+          long at = consumer.get().lastAppliedAtMs();
+          return at < 0 ? -1 : Math.max(0, System.currentTimeMillis() - at);
+        });
     Routes routes = new Routes()
         .getPrefix(RECOMMEND, r -> recommend(id("user", r, RECOMMEND), parseK(r)))
         .getPrefix(SIMILAR, r -> similar(id("item", r, SIMILAR), parseK(r)))
-        .get("/health", r -> ApiResponse.json(200, Map.of("status", "up")))
+        .get("/health", r -> health())
         .get("/ready", r -> ready())
         .get("/metrics", r -> ApiResponse.text(200, "text/plain; version=0.0.4; charset=utf-8",
             metrics.render() + serverMetrics()));
@@ -133,16 +165,84 @@ final class HttpApi implements AutoCloseable {
     return ApiResponse.json(200, body);
   }
 
-  private ApiResponse ready() throws IOException {
-    int items = store.itemCount();
+  private static Long age(long atMs, long now) {
+    return atMs < 0 ? null : Math.max(0, now - atMs);
+  }
+
+  /** The consumer object of /health. */
+  static Map<String, Object> consumerJson(UpdateConsumer.Snapshot c, long now) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("state", c.state());
+    m.put("alive", c.alive());
+    m.put("lastError", c.lastError());
+    m.put("lastErrorAgeMs", age(c.lastErrorAtMs(), now));
+    m.put("lag", c.lag() < 0 ? null : c.lag());
+    m.put("modelUpdatesLag", c.modelUpdatesLag() < 0 ? null : c.modelUpdatesLag());
+    m.put("lastPollAgeMs", age(c.lastLoopAtMs(), now));
+    m.put("lastUpdateAgeMs", age(c.lastAppliedAtMs(), now));
+    m.put("caughtUp", c.caughtUp());
+    m.put("catchUp", c.catchUp());
+    return m;
+  }
+
+  private ApiResponse health() {
+    long now = System.currentTimeMillis();
+    UpdateConsumer.Snapshot c = consumer.get();
+    DiskFloor.Status d = disk.check();
+    List<String> problems = new java.util.ArrayList<>();
+    String status = "up";
+    if (!c.alive() || c.state().equals("dead") || c.state().equals("stopped")) {
+      status = "down";
+      problems.add("update consumer is " + (c.alive() ? c.state() : "not running")
+          + (c.lastError() == null ? "" : ": " + c.lastError()));
+    } else {
+      if (c.state().equals("retrying")) {
+        problems.add("update consumer is retrying: " + c.lastError());
+      }
+      if (c.lastLoopAtMs() >= 0 && now - c.lastLoopAtMs() > STALL_MS) {
+        problems.add("update consumer loop stalled for " + (now - c.lastLoopAtMs()) + " ms");
+      }
+      if (!d.ok()) {
+        problems.add("free disk " + d.freeBytes() + " bytes is below the floor of " + d.floorBytes());
+      }
+      if (!problems.isEmpty()) {
+        status = "degraded";
+      }
+    }
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("ready", items > 0);
+    body.put("status", status);
+    if (!problems.isEmpty()) {
+      body.put("problems", problems);
+    }
+    body.put("consumer", consumerJson(c, now));
+    body.put("items", store.itemCount());
+    body.put("modelVersion", store.modelVersion());
+    body.put("disk", d.toMap());
+    return ApiResponse.json(status.equals("up") ? 200 : 503, body);
+  }
+
+  private ApiResponse ready() {
+    int items = store.itemCount();
+    UpdateConsumer.Snapshot c = consumer.get();
+    String reason = null;
+    if (!c.alive() || c.state().equals("dead") || c.state().equals("stopped")) {
+      reason = "the update consumer is not running" + (c.lastError() == null ? "" : ": " + c.lastError());
+    } else if (!c.caughtUp()) {
+      reason = "not caught up with model-updates and interactions yet (" + c.catchUp() + ")";
+    } else if (items == 0) {
+      reason = "caught up, but no item row loaded yet";
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("ready", reason == null);
+    if (reason != null) {
+      body.put("reason", reason);
+    }
+    body.put("caughtUp", c.caughtUp());
+    body.put("catchUp", c.catchUp());
+    body.put("lag", c.lag() < 0 ? null : c.lag());
     body.put("items", items);
     body.put("modelVersion", store.modelVersion());
-    if (items == 0) {
-      body.put("error", "no model loaded yet");
-    }
-    return ApiResponse.json(items > 0 ? 200 : 503, body);
+    return ApiResponse.json(reason == null ? 200 : 503, body);
   }
 
   /**

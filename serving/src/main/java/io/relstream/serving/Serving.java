@@ -1,6 +1,7 @@
 package io.relstream.serving;
 
 import io.relstream.core.topk.DebiasedPopularity;
+import io.relstream.http.DiskFloor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import org.rocksdb.RocksDBException;
@@ -32,7 +33,8 @@ final class Serving implements AutoCloseable {
     try {
       registerStoreGauges(metrics, store);
       consumer = new UpdateConsumer(config.bootstrap(), store, metrics);
-      http = new HttpApi(store, metrics, new InetSocketAddress(config.bind(), config.port()), 16, config.token());
+      http = new HttpApi(store, metrics, new InetSocketAddress(config.bind(), config.port()), 16, config.token(),
+          consumer::snapshot, DiskFloor.ofMegabytes(config.dbDir(), config.minFreeDiskMb()));
       http.start();
       consumer.start();
       return new Serving(store, consumer, http, metrics);

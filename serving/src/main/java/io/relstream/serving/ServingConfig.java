@@ -1,6 +1,7 @@
 package io.relstream.serving;
 
 import io.relstream.core.topk.DebiasedPopularity;
+import io.relstream.http.DiskFloor;
 import java.nio.file.Path;
 
 /**
@@ -12,8 +13,10 @@ import java.nio.file.Path;
  * @param clip the clip M of the popularity fallback, in [0, 1]
  * @param bind the HTTP bind address (default 127.0.0.1; beyond loopback a token is required)
  * @param token the bearer token every HTTP route then requires, or null for none
+ * @param minFreeDiskMb below this many MiB free on the db dir's file system, /health is "degraded" (503)
  */
-record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String bind, String token) {
+record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String bind, String token,
+    long minFreeDiskMb) {
   static final int DEFAULT_PORT = 8082;
   static final String DEFAULT_BIND = "127.0.0.1";
 
@@ -21,23 +24,30 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
   @Override
   public String toString() {
     return "ServingConfig[bootstrap=" + bootstrap + ", port=" + port + ", dbDir=" + dbDir + ", clip=" + clip
-        + ", bind=" + bind + ", token=" + (token == null ? "none" : "(set)") + "]";
+        + ", bind=" + bind + ", token=" + (token == null ? "none" : "(set)") + ", minFreeDiskMb=" + minFreeDiskMb
+        + "]";
   }
 
-  /** Loopback, no token. */
+  /** Loopback, no token, the default disk floor. */
   ServingConfig(String bootstrap, int port, Path dbDir, double clip) {
     this(bootstrap, port, dbDir, clip, DEFAULT_BIND, null);
   }
 
+  /** The default disk floor. */
+  ServingConfig(String bootstrap, int port, Path dbDir, double clip, String bind, String token) {
+    this(bootstrap, port, dbDir, clip, bind, token, DiskFloor.DEFAULT_FLOOR_MB);
+  }
+
   static final String USAGE = String.join("\n",
       "usage: ServingMain --bootstrap HOST:PORT --db-dir DIR [--port 8082] [--clip 0.009136] [--bind 127.0.0.1]"
-          + " [--token T]",
+          + " [--token T] [--min-free-disk-mb 1024]",
       "  --bootstrap HOST:PORT  Kafka bootstrap servers (comma-separated list allowed)",
       "  --db-dir DIR           RocksDB directory (created if missing; resumes from its offsets)",
       "  --port N               HTTP port, 0..65535 (0 = any free port; default 8082)",
       "  --clip M               clip M of the debiased-popularity fallback, 0..1 (default 0.009136)",
       "  --bind ADDR            HTTP bind address (default 127.0.0.1; any other address needs --token)",
       "  --token T              bearer token every HTTP route requires (Authorization: Bearer T)",
+      "  --min-free-disk-mb N   /health is degraded (503) below N MiB free under --db-dir (default 1024)",
       "  --help                 this text");
 
   /** A command line that cannot be used; the message is one line. */
@@ -62,13 +72,15 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
     Double clip = null;
     String bind = null;
     String token = null;
+    Long minFree = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
         return null;
       }
       if (!flag.equals("--bootstrap") && !flag.equals("--port") && !flag.equals("--db-dir")
-          && !flag.equals("--clip") && !flag.equals("--bind") && !flag.equals("--token")) {
+          && !flag.equals("--clip") && !flag.equals("--bind") && !flag.equals("--token")
+          && !flag.equals("--min-free-disk-mb")) {
         throw new UsageException("unknown argument: " + flag + " (try --help)");
       }
       if (i + 1 >= args.length) {
@@ -115,6 +127,17 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
           }
           token = value;
         }
+        case "--min-free-disk-mb" -> {
+          once(minFree, flag);
+          try {
+            minFree = Long.parseLong(value);
+          } catch (NumberFormatException e) {
+            throw new UsageException("--min-free-disk-mb must be an integer, got '" + value + "'");
+          }
+          if (minFree < 0 || minFree > (Long.MAX_VALUE >> 20)) {
+            throw new UsageException("--min-free-disk-mb must be >= 0, got " + value);
+          }
+        }
         default -> {
           once(clip, flag);
           try {
@@ -139,7 +162,8 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
       throw new UsageException("--bind " + bind + " is beyond loopback: give --token too");
     }
     return new ServingConfig(bootstrap, port == null ? DEFAULT_PORT : port, dbDir,
-        clip == null ? DebiasedPopularity.DEFAULT_CLIP : clip, bind, token);
+        clip == null ? DebiasedPopularity.DEFAULT_CLIP : clip, bind, token,
+        minFree == null ? DiskFloor.DEFAULT_FLOOR_MB : minFree);
   }
 
   private static boolean isLoopback(String address) throws UsageException {

@@ -42,6 +42,15 @@ import org.slf4j.LoggerFactory;
  * ingest's), so the counter and the log are the record. If the store write fails, the batch is
  * dropped, the consumer seeks back to the stored offsets and retries after a pause. The loop never
  * stops on an error, only on {@link #close()}.
+ *
+ * <p>Health ({@link #snapshot()}): the loop's state ({@code starting}, {@code running},
+ * {@code retrying} after an error until the next good poll, {@code stopped} after close,
+ * {@code dead} if the thread ended otherwise), the last error and when, the lag (records behind the
+ * log end, from {@link KafkaConsumer#currentLag}, in total and on model-updates), when the loop
+ * last went round and when it last applied a batch. <b>Catch-up</b>: once every topic has
+ * partitions, the end offsets at that moment ({@code endOffsets}, the last stable offset under
+ * read_committed) become the target; the consumer is caught up once its position reached the target
+ * on every one of those partitions. It stays caught up after that (later lag is reported as lag).
  */
 final class UpdateConsumer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UpdateConsumer.class);
@@ -54,9 +63,42 @@ final class UpdateConsumer implements AutoCloseable {
   private final Metrics metrics;
   private final Thread thread;
   private final AtomicLong lag = new AtomicLong(-1);
+  private final AtomicLong modelUpdatesLag = new AtomicLong(-1);
   private volatile boolean running = true;
   private volatile boolean started;
   private long skippedLogged;
+  private volatile String state = "starting";
+  private volatile String lastError;
+  private volatile long lastErrorAtMs = -1;
+  private volatile long lastLoopAtMs = -1;
+  private volatile long lastAppliedAtMs = -1;
+  private volatile boolean caughtUp;
+  private volatile String catchUp = "waiting for the partitions of " + String.join(", ", TOPICS);
+  /** End offsets when every topic first had partitions; consumer thread only. */
+  private Map<TopicPartition, Long> catchUpTarget;
+
+  /**
+   * The consumer's health at one moment.
+   *
+   * @param state starting, running, retrying, stopped or dead
+   * @param alive the loop's thread is running (or not yet started)
+   * @param lastError the last error of the loop or of a store write, or null
+   * @param lastErrorAtMs when (epoch ms), -1 for none
+   * @param lag records behind the log end over every assigned partition (-1 until known)
+   * @param modelUpdatesLag the part of the lag on model-updates (-1 until known)
+   * @param lastLoopAtMs when the loop last went round (epoch ms), -1 for never
+   * @param lastAppliedAtMs when a batch was last applied to the store (epoch ms), -1 for not since start
+   * @param caughtUp the position reached the end offsets taken at start
+   * @param catchUp in words: what the catch-up waits for, or "caught up"
+   */
+  record Snapshot(String state, boolean alive, String lastError, long lastErrorAtMs, long lag,
+      long modelUpdatesLag, long lastLoopAtMs, long lastAppliedAtMs, boolean caughtUp, String catchUp) {}
+
+  Snapshot snapshot() {
+    boolean alive = !started || thread.isAlive();
+    return new Snapshot(state, alive, lastError, lastErrorAtMs, lag.get(), modelUpdatesLag.get(), lastLoopAtMs,
+        lastAppliedAtMs, caughtUp, catchUp);
+  }
 
   /** @param bootstrap Kafka bootstrap servers, HOST:PORT[,HOST:PORT...] */
   UpdateConsumer(String bootstrap, ModelStore store, Metrics metrics) {
@@ -73,8 +115,10 @@ final class UpdateConsumer implements AutoCloseable {
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     this.consumer = new KafkaConsumer<>(p);
     this.thread = new Thread(this::run, "update-consumer");
-    metrics.gauge("relstream_serving_consumer_lag_records", "Records behind the log end, summed over assigned "
+    metrics.gauge("relstream_serving_consumer_lag", "Records behind the log end, summed over assigned "
         + "partitions (-1 until known).", lag::get);
+    metrics.gauge("relstream_serving_consumer_model_updates_lag", "Records behind the end of model-updates "
+        + "(-1 until known).", modelUpdatesLag::get);
   }
 
   void start() {
@@ -87,6 +131,7 @@ final class UpdateConsumer implements AutoCloseable {
     boolean first = true;
     try {
       while (running) {
+        lastLoopAtMs = System.currentTimeMillis();
         try {
           if (first || System.nanoTime() - lastRefresh > REFRESH_NANOS) {
             refreshAssignment();
@@ -98,10 +143,12 @@ final class UpdateConsumer implements AutoCloseable {
             continue;
           }
           ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-          if (!records.isEmpty()) {
-            applyOrRewind(records);
-          }
+          boolean ok = records.isEmpty() || applyOrRewind(records);
           updateLag();
+          checkCatchUp();
+          if (ok) {
+            state = "running";
+          }
         } catch (WakeupException e) {
           if (running) {
             LOG.warn("unexpected wakeup; continuing");
@@ -114,10 +161,15 @@ final class UpdateConsumer implements AutoCloseable {
             return;
           }
           LOG.error("consumer loop error; retrying in 1 s", e);
+          error("consumer loop: " + e);
           pause();
         }
       }
+    } catch (Error e) {
+      error("consumer thread: " + e);
+      throw e;
     } finally {
+      state = running ? "dead" : "stopped";
       try {
         consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
       } catch (RuntimeException e) {
@@ -126,18 +178,61 @@ final class UpdateConsumer implements AutoCloseable {
     }
   }
 
-  private void applyOrRewind(ConsumerRecords<byte[], byte[]> records) {
+  private void error(String message) {
+    lastError = message;
+    lastErrorAtMs = System.currentTimeMillis();
+    state = "retrying";
+  }
+
+  /** Applies the batch; false (after a pause and a seek back) when the store write failed. */
+  private boolean applyOrRewind(ConsumerRecords<byte[], byte[]> records) {
     ModelStore.Batch batch = store.newBatch();
     for (ConsumerRecord<byte[], byte[]> r : records) {
       add(batch, r);
     }
     try {
       store.apply(batch);
+      lastAppliedAtMs = System.currentTimeMillis();
+      return true;
     } catch (Exception e) {
       metrics.applyFailure();
       LOG.error("store write failed for {} records; seeking back to the stored offsets", records.count(), e);
+      error("store write: " + e);
       pause();
       seekToStored(consumer.assignment());
+      return false;
+    }
+  }
+
+  /** Takes the catch-up target once every topic has partitions, then compares the positions with it. */
+  private void checkCatchUp() {
+    if (caughtUp) {
+      return;
+    }
+    Set<TopicPartition> assigned = consumer.assignment();
+    if (catchUpTarget == null) {
+      Set<String> topics = new HashSet<>();
+      assigned.forEach(tp -> topics.add(tp.topic()));
+      if (!topics.containsAll(TOPICS)) {
+        List<String> missing = new ArrayList<>(TOPICS);
+        missing.removeAll(topics);
+        catchUp = "waiting for the partitions of " + String.join(", ", missing);
+        return;
+      }
+      catchUpTarget = Map.copyOf(consumer.endOffsets(assigned, Duration.ofSeconds(10)));
+      LOG.info("catching up to the end offsets {}", catchUpTarget);
+    }
+    long behind = 0;
+    for (Map.Entry<TopicPartition, Long> e : catchUpTarget.entrySet()) {
+      long position = consumer.position(e.getKey(), Duration.ofSeconds(10));
+      behind += Math.max(0, e.getValue() - position);
+    }
+    if (behind == 0) {
+      caughtUp = true;
+      catchUp = "caught up";
+      LOG.info("caught up with the end offsets at start");
+    } else {
+      catchUp = "catching up: " + behind + " records behind the end offsets seen at start";
     }
   }
 
@@ -247,14 +342,19 @@ final class UpdateConsumer implements AutoCloseable {
 
   private void updateLag() {
     long sum = 0;
+    long updates = 0;
     for (TopicPartition tp : consumer.assignment()) {
       OptionalLong l = consumer.currentLag(tp);
       if (l.isEmpty()) {
         return;
       }
       sum += l.getAsLong();
+      if (tp.topic().equals(Topics.MODEL_UPDATES)) {
+        updates += l.getAsLong();
+      }
     }
     lag.set(sum);
+    modelUpdatesLag.set(updates);
   }
 
   private void pause() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.relstream.core.topk.DebiasedPopularity;
+import io.relstream.http.DiskFloor;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,13 +31,21 @@ class HttpApiTest {
   private ModelStore store;
   private Metrics metrics;
   private HttpApi api;
+  /** What the (absent) consumer reports: caught up and running unless a test says otherwise. */
+  private volatile UpdateConsumer.Snapshot consumer = snapshot("running", true, true, null);
+
+  static UpdateConsumer.Snapshot snapshot(String state, boolean alive, boolean caughtUp, String error) {
+    long now = System.currentTimeMillis();
+    return new UpdateConsumer.Snapshot(state, alive, error, error == null ? -1 : now - 5, 0, 0, now, -1, caughtUp,
+        caughtUp ? "caught up" : "catching up: 7 records behind the end offsets seen at start");
+  }
 
   @BeforeEach
   void start() throws Exception {
     store = ModelStore.open(dir, new DebiasedPopularity());
     metrics = new Metrics();
     Serving.registerStoreGauges(metrics, store);
-    api = new HttpApi(store, metrics, new InetSocketAddress("127.0.0.1", 0), 2);
+    api = new HttpApi(store, metrics, new InetSocketAddress("127.0.0.1", 0), 2, () -> consumer, new DiskFloor(dir, 0));
     api.start();
   }
 
@@ -76,17 +85,83 @@ class HttpApiTest {
   }
 
   @Test
-  void readyIs503UntilAnItemRowIsLoaded() throws Exception {
+  void readyIs503UntilCaughtUpAndAnItemRowIsLoaded() throws Exception {
+    consumer = snapshot("starting", true, false, null);
     assertEquals(200, get("/health").statusCode());
     HttpResponse<String> r = get("/ready");
     assertEquals(503, r.statusCode());
     assertFalse(json(r).get("ready").asBoolean());
-    assertTrue(json(r).has("error"));
+    assertTrue(json(r).get("reason").asText().contains("not caught up"), r.body());
+    assertTrue(json(r).get("reason").asText().contains("7 records behind"), r.body());
+    // rows alone are not enough: the consumer must have reached the end offsets seen at start
     ModelStoreTest.fill(store);
     r = get("/ready");
-    assertEquals(200, r.statusCode());
+    assertEquals(503, r.statusCode());
+    assertFalse(json(r).get("caughtUp").asBoolean());
+    consumer = snapshot("running", true, true, null);
+    r = get("/ready");
+    assertEquals(200, r.statusCode(), r.body());
     assertTrue(json(r).get("ready").asBoolean());
+    assertFalse(json(r).has("reason"));
     assertEquals(4, json(r).get("items").asInt());
+  }
+
+  @Test
+  void readyIs503WhenCaughtUpWithoutItems() throws Exception {
+    HttpResponse<String> r = get("/ready");
+    assertEquals(503, r.statusCode());
+    assertTrue(json(r).get("caughtUp").asBoolean());
+    assertEquals("caught up, but no item row loaded yet", json(r).get("reason").asText());
+  }
+
+  @Test
+  void healthReportsTheConsumerAndTheDisk() throws Exception {
+    ModelStoreTest.fill(store);
+    HttpResponse<String> r = get("/health");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode h = json(r);
+    assertEquals("up", h.get("status").asText());
+    assertEquals("running", h.get("consumer").get("state").asText());
+    assertTrue(h.get("consumer").get("alive").asBoolean());
+    assertEquals(0, h.get("consumer").get("lag").asLong());
+    assertTrue(h.get("consumer").get("lastUpdateAgeMs").isNull());
+    assertTrue(h.get("disk").get("ok").asBoolean());
+    assertTrue(h.get("disk").get("freeBytes").asLong() > 0);
+    assertEquals(0, h.get("disk").get("floorBytes").asLong());
+
+    consumer = snapshot("retrying", true, true, "consumer loop: org.apache.kafka.common.KafkaException: boom");
+    r = get("/health");
+    assertEquals(503, r.statusCode());
+    h = json(r);
+    assertEquals("degraded", h.get("status").asText());
+    assertTrue(h.get("consumer").get("lastError").asText().contains("boom"));
+    assertTrue(h.get("consumer").get("lastErrorAgeMs").asLong() >= 0);
+    assertEquals(200, get("/ready").statusCode(), "a retrying consumer keeps serving what it has");
+
+    consumer = snapshot("dead", false, true, "consumer thread: java.lang.OutOfMemoryError");
+    r = get("/health");
+    assertEquals(503, r.statusCode());
+    assertEquals("down", json(r).get("status").asText());
+    r = get("/ready");
+    assertEquals(503, r.statusCode());
+    assertTrue(json(r).get("reason").asText().contains("not running"));
+    assertEquals(0, Http.metric(api.port(), "relstream_serving_consumer_up"));
+  }
+
+  @Test
+  void healthIsDegradedBelowTheDiskFloor() throws Exception {
+    try (HttpApi low = new HttpApi(store, new Metrics(), new InetSocketAddress("127.0.0.1", 0), 2, () -> consumer,
+        new DiskFloor(dir, Long.MAX_VALUE))) {
+      low.start();
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + low.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, r.statusCode());
+      JsonNode h = json(r);
+      assertEquals("degraded", h.get("status").asText());
+      assertFalse(h.get("disk").get("ok").asBoolean());
+      assertEquals(Long.MAX_VALUE, h.get("disk").get("floorBytes").asLong());
+      assertTrue(h.get("problems").get(0).asText().contains("below the floor"));
+    }
   }
 
   @Test

@@ -71,9 +71,19 @@ class ServingIT {
       long expectedApplied = 6 + 2 + 1; // rows, clicks, i6
       Broker.await("all committed records applied and the lag at 0", WAIT,
           () -> Http.metric(port, "relstream_serving_applied_records") == expectedApplied
-              && Http.metric(port, "relstream_serving_consumer_lag_records") == 0
+              && Http.metric(port, "relstream_serving_consumer_lag") == 0
               && Http.counterSum(port, "relstream_serving_skipped_records_total") == 2);
       assertEquals(200, Http.get(port, "/ready").statusCode());
+      JsonNode ready = Http.json(port, "/ready");
+      assertTrue(ready.get("caughtUp").asBoolean(), ready.toString());
+      assertEquals(0, ready.get("lag").asLong());
+      JsonNode health = Http.json(port, "/health");
+      assertEquals("up", health.get("status").asText(), health.toString());
+      assertEquals("running", health.get("consumer").get("state").asText());
+      assertEquals(0, health.get("consumer").get("modelUpdatesLag").asLong());
+      assertTrue(health.get("consumer").get("lastUpdateAgeMs").asLong() >= 0);
+      assertTrue(health.get("disk").get("ok").asBoolean());
+      assertEquals(1, Http.metric(port, "relstream_serving_consumer_up"));
       // nothing of the aborted transaction is applied, even after the consumer has passed it
       assertEquals(expectedApplied, Http.metric(port, "relstream_serving_applied_records"));
       assertEquals(3, Http.metric(port, "relstream_serving_model_version"));
@@ -103,6 +113,42 @@ class ServingIT {
       assertEquals(4, u2Personal.get("modelVersion").asLong());
       // (0, -1): i1 = 0, i4 = 0 (tie: by id), i6 = -0.2, i5 = -0.5, i3 = -1
       assertEquals(List.of("i1", "i4"), Http.items(u2Personal));
+    }
+  }
+
+  /**
+   * A backlog written before serving starts: /ready stays 503 (saying why) until the consumer reached
+   * the end offsets it saw at start, so the first 200 already has every backlog row, not just one.
+   */
+  @Test
+  void readyOnlyAfterCatchingUpWithTheBacklog() throws Exception {
+    int rows = 3000;
+    try (Broker broker = Broker.start();
+        KafkaProducer<String, byte[]> trainer = broker.transactional("backlog-it")) {
+      trainer.beginTransaction();
+      for (int i = 0; i < rows; i++) {
+        trainer.send(Broker.item("i" + i, new float[] {i, 1}, 0.5, 1, 1));
+      }
+      trainer.commitTransaction();
+      try (Serving serving = Serving.start(new ServingConfig(broker.bootstrap(), 0, dir,
+          DebiasedPopularity.DEFAULT_CLIP))) {
+        int port = serving.port();
+        java.net.http.HttpResponse<String> first = Http.get(port, "/ready");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (first.statusCode() != 200 && System.nanoTime() < deadline) {
+          JsonNode body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(first.body());
+          assertEquals(503, first.statusCode());
+          assertFalse(body.get("ready").asBoolean());
+          assertTrue(body.get("reason").asText().length() > 0, body.toString());
+          Thread.sleep(5);
+          first = Http.get(port, "/ready");
+        }
+        assertEquals(200, first.statusCode(), first.body());
+        JsonNode ready = new com.fasterxml.jackson.databind.ObjectMapper().readTree(first.body());
+        assertEquals(rows, ready.get("items").asInt(), "ready only with the whole backlog: " + ready);
+        assertTrue(ready.get("caughtUp").asBoolean());
+        assertEquals("caught up", ready.get("catchUp").asText());
+      }
     }
   }
 }

@@ -112,7 +112,7 @@ class ServingRestartIT {
       if (applied > expected) {
         throw new Broker.Fatal("applied " + applied + " > produced " + expected + ": a record was applied twice");
       }
-      return applied == expected && Http.metric(c.port(), "relstream_serving_consumer_lag_records") == 0;
+      return applied == expected && Http.metric(c.port(), "relstream_serving_consumer_lag") == 0;
     });
     assertEquals(expected, Http.metric(c.port(), "relstream_serving_applied_records"));
   }

@@ -30,6 +30,21 @@ final class Checkpoints {
     }
   }
 
+  /** The newest completed checkpoint of one job ({@code dir/<jobId>/chk-N}), or empty. */
+  static Optional<Path> latestOfJob(Path dir, String jobId) {
+    Path jobDir = dir.resolve(jobId);
+    if (!Files.isDirectory(jobDir)) {
+      return Optional.empty();
+    }
+    return completed(jobDir).max(Comparator.comparing(Checkpoints::metadataTime)
+        .thenComparingLong(Checkpoints::number));
+  }
+
+  /** When chk-N's {@code _metadata} was written (epoch ms; 0 if unreadable). */
+  static long completedAtMs(Path chk) {
+    return metadataTime(chk).toMillis();
+  }
+
   private static Stream<Path> completed(Path jobDir) {
     try (Stream<Path> s = Files.list(jobDir)) {
       return s.filter(p -> p.getFileName().toString().matches("chk-\\d+"))

@@ -3,6 +3,9 @@ package io.relstream.streamtrain;
 import io.relstream.schemas.Topics;
 import io.relstream.schemas.avro.Interaction;
 import io.relstream.schemas.avro.ModelUpdate;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -10,6 +13,8 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -26,8 +31,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  *   StreamTrainMain --bootstrap HOST:PORT --checkpoint-dir DIR [--checkpoint-interval-ms 2000]
- *                   [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto]
+ *                   [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto] [--flush-idle-ms 500]
+ *                   [--rest-port 0] [--health-port 0] [--bind 127.0.0.1] [--token T] [--min-free-disk-mb 1024]
  * </pre>
+ *
+ * <p>Flink's REST endpoint binds 127.0.0.1 only, on {@code --rest-port} (0: a free port, printed),
+ * with job cancel and jar submit disabled ({@code web.cancel.enable=false},
+ * {@code web.submit.enable=false}). The job's own health ({@link TrainHealth}: {@code /health},
+ * {@code /metrics}) is served on {@code --health-port} (0: a free port, printed) at {@code --bind}
+ * by the hardened relstream-http server.
  */
 public final class StreamTrainMain {
   private StreamTrainMain() {}
@@ -42,7 +54,8 @@ public final class StreamTrainMain {
 
   static final String USAGE = "usage: StreamTrainMain --bootstrap HOST:PORT --checkpoint-dir DIR"
       + " [--checkpoint-interval-ms 2000] [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto]"
-      + " [--flush-idle-ms 500]";
+      + " [--flush-idle-ms 500] [--rest-port 0] [--health-port 0] [--bind 127.0.0.1] [--token T]"
+      + " [--min-free-disk-mb 1024]";
 
   /**
    * Parsed arguments.
@@ -55,9 +68,22 @@ public final class StreamTrainMain {
    * @param batchSize events per mini-batch
    * @param kernel java, opencl or auto
    * @param flushIdleMs train a partial batch after this much idle time (0: only full batches)
+   * @param restPort Flink's REST port on 127.0.0.1 (0: any free port)
+   * @param healthPort the health server's port (0: any free port)
+   * @param bind the health server's bind address (beyond loopback a token is required)
+   * @param token bearer token of the health server, or null
+   * @param minFreeDiskMb /health is degraded below this many MiB free under the checkpoint dir
    */
   record Args(String bootstrap, Path checkpointDir, long checkpointIntervalMs, int parallelism, int batchSize,
-      String kernel, long flushIdleMs) {
+      String kernel, long flushIdleMs, int restPort, int healthPort, String bind, String token,
+      long minFreeDiskMb) {
+
+    /** Never prints the token. */
+    @Override
+    public String toString() {
+      return "Args[bootstrap=" + bootstrap + ", checkpointDir=" + checkpointDir + ", restPort=" + restPort
+          + ", healthPort=" + healthPort + ", bind=" + bind + ", token=" + (token == null ? "none" : "(set)") + "]";
+    }
 
     /** Parses {@code argv}; throws IllegalArgumentException with a one-line message on bad input. */
     static Args parse(String[] argv) {
@@ -68,6 +94,11 @@ public final class StreamTrainMain {
       int batch = TrainConfig.defaults().trainer().batchSize();
       String kernel = "java";
       long flushIdle = 500;
+      int restPort = 0;
+      int healthPort = 0;
+      String bind = "127.0.0.1";
+      String token = null;
+      long minFree = io.relstream.http.DiskFloor.DEFAULT_FLOOR_MB;
       for (int k = 0; k < argv.length; k++) {
         String flag = argv[k];
         if (k + 1 >= argv.length) {
@@ -83,6 +114,11 @@ public final class StreamTrainMain {
           case "--batch-size" -> batch = (int) positiveLong(flag, v);
           case "--kernel" -> kernel = v;
           case "--flush-idle-ms" -> flushIdle = nonNegativeLong(flag, v);
+          case "--rest-port" -> restPort = port(flag, v);
+          case "--health-port" -> healthPort = port(flag, v);
+          case "--bind" -> bind = v;
+          case "--token" -> token = v.isBlank() ? null : v;
+          case "--min-free-disk-mb" -> minFree = nonNegativeLong(flag, v);
           default -> throw new IllegalArgumentException("unknown flag '" + flag + "'");
         }
       }
@@ -95,7 +131,29 @@ public final class StreamTrainMain {
       if (!kernel.matches("java|opencl|auto")) {
         throw new IllegalArgumentException("--kernel must be java, opencl or auto, got '" + kernel + "'");
       }
-      return new Args(bootstrap, dir, interval, parallelism, batch, kernel, flushIdle);
+      boolean loopback;
+      try {
+        loopback = java.net.InetAddress.getByName(bind).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        throw new IllegalArgumentException("--bind: cannot resolve '" + bind + "'");
+      }
+      if (!loopback && token == null) {
+        throw new IllegalArgumentException("--bind " + bind + " is beyond loopback: give --token too");
+      }
+      return new Args(bootstrap, dir, interval, parallelism, batch, kernel, flushIdle, restPort, healthPort, bind,
+          token, minFree);
+    }
+
+    private static int port(String flag, String v) {
+      try {
+        int p = Integer.parseInt(v);
+        if (p >= 0 && p <= 65535) {
+          return p;
+        }
+      } catch (NumberFormatException e) {
+        // fall through
+      }
+      throw new IllegalArgumentException(flag + " must be a port in 0..65535, got '" + v + "'");
     }
 
     private static long nonNegativeLong(String flag, String v) {
@@ -135,16 +193,35 @@ public final class StreamTrainMain {
       System.exit(2);
       return;
     }
-    JobClient job = start(args);
+    Started started = launch(args);
+    JobClient job = started.job();
+    TrainHealth health;
+    try {
+      health = TrainHealth.start(args, started);
+    } catch (Exception e) {
+      System.err.println("stream-train: cannot start the health server: " + e.getMessage());
+      job.cancel().get(30, TimeUnit.SECONDS);
+      System.exit(1);
+      return;
+    }
+    System.out.println("stream-train: Flink REST on 127.0.0.1:" + started.restPort()
+        + " (cancel and submit disabled)");
+    System.out.println("stream-train: health on http://" + args.bind() + ":" + health.port() + "/health");
+    System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         job.cancel().get(30, TimeUnit.SECONDS);
       } catch (Exception e) {
         System.err.println("stream-train: cancel on shutdown failed: " + e);
+      } finally {
+        health.close();
       }
     }, "stream-train-shutdown"));
     job.getJobExecutionResult().get();
   }
+
+  /** A started job and the port of Flink's REST endpoint. */
+  record Started(JobClient job, int restPort) {}
 
   /** Builds the Flink configuration (with the checkpoint to resume from, if any). */
   static Configuration configuration(Args args) {
@@ -152,7 +229,31 @@ public final class StreamTrainMain {
         Duration.ofMillis(args.checkpointIntervalMs()));
     Optional<Path> resume = Checkpoints.latest(args.checkpointDir());
     resume.ifPresent(p -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString()));
+    restOnLoopback(conf, args.restPort());
     return conf;
+  }
+
+  /**
+   * Flink's REST endpoint on 127.0.0.1 only, on {@code port} (0 here stays 0: {@link #launch} picks
+   * the free port), with job cancel and jar submit refused: {@code web.cancel.enable} and
+   * {@code web.submit.enable} false (the dashboard's buttons and jar handlers) and, since Flink still
+   * registers the cancel handler, {@link ReadOnlyRest} refusing every non-GET request with 403.
+   */
+  static void restOnLoopback(Configuration conf, int port) {
+    conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+    conf.set(RestOptions.ADDRESS, "127.0.0.1");
+    conf.set(RestOptions.BIND_PORT, Integer.toString(port));
+    conf.set(RestOptions.PORT, port);
+    conf.set(WebOptions.CANCEL_ENABLE, false);
+    conf.set(WebOptions.SUBMIT_ENABLE, false);
+    conf.setString(ReadOnlyRest.KEY, "true");
+  }
+
+  /** A port free on 127.0.0.1 now (Flink binds it a moment later). */
+  static int freeLoopbackPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   static KafkaSource<Interaction> source(String bootstrap) {
@@ -181,13 +282,23 @@ public final class StreamTrainMain {
 
   /** Starts the job on a local MiniCluster and returns its client. */
   static JobClient start(Args args) throws Exception {
+    return launch(args).job();
+  }
+
+  /**
+   * Starts the job on a local MiniCluster whose REST endpoint listens on 127.0.0.1 at
+   * {@code --rest-port} (0: a port found free just before).
+   */
+  static Started launch(Args args) throws Exception {
     Configuration conf = configuration(args);
+    int restPort = args.restPort() == 0 ? freeLoopbackPort() : args.restPort();
+    restOnLoopback(conf, restPort);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(args.parallelism(), conf);
     TrainingJob.build(env, source(args.bootstrap()), sink(args.bootstrap(), TRANSACTIONAL_ID_PREFIX),
         args.trainConfig());
     String from = conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH).orElse("an empty state");
     System.out.println("stream-train: starting from " + from + ", checkpoints every "
         + args.checkpointIntervalMs() + " ms under " + args.checkpointDir());
-    return env.executeAsync("relstream-stream-train");
+    return new Started(env.executeAsync("relstream-stream-train"), restPort);
   }
 }

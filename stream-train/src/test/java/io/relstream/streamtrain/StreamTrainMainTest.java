@@ -33,6 +33,22 @@ class StreamTrainMainTest {
     assertEquals(2000, a.checkpointIntervalMs());
     assertEquals(1, a.parallelism());
     assertEquals(256, a.batchSize());
+    assertEquals(0, a.restPort());
+    assertEquals(0, a.healthPort());
+    assertEquals("127.0.0.1", a.bind());
+    assertEquals(null, a.token());
+    assertEquals(1024, a.minFreeDiskMb());
+    org.apache.flink.configuration.Configuration conf = StreamTrainMain.configuration(a);
+    assertEquals("127.0.0.1", conf.get(org.apache.flink.configuration.RestOptions.BIND_ADDRESS));
+    assertEquals("127.0.0.1", conf.get(org.apache.flink.configuration.RestOptions.ADDRESS));
+    assertEquals(false, conf.get(org.apache.flink.configuration.WebOptions.CANCEL_ENABLE));
+    assertEquals(false, conf.get(org.apache.flink.configuration.WebOptions.SUBMIT_ENABLE));
+    StreamTrainMain.Args c = StreamTrainMain.Args.parse(new String[] {"--bootstrap", "h:1", "--checkpoint-dir",
+        "d", "--rest-port", "18081", "--health-port", "18090", "--min-free-disk-mb", "0"});
+    assertEquals(18081, c.restPort());
+    assertEquals(18090, c.healthPort());
+    assertEquals(0, c.minFreeDiskMb());
+    assertEquals("18081", StreamTrainMain.configuration(c).get(org.apache.flink.configuration.RestOptions.BIND_PORT));
     StreamTrainMain.Args b = StreamTrainMain.Args.parse(new String[] {"--bootstrap", "h:1", "--checkpoint-dir",
         "d", "--checkpoint-interval-ms", "500", "--parallelism", "2", "--batch-size", "64", "--kernel", "auto"});
     assertEquals(500, b.checkpointIntervalMs());
@@ -48,7 +64,10 @@ class StreamTrainMainTest {
         {"--bootstrap", "h:1", "--checkpoint-dir", "d", "--parallelism", "0"},
         {"--bootstrap", "h:1", "--checkpoint-dir", "d", "--batch-size", "x"},
         {"--bootstrap", "h:1", "--checkpoint-dir", "d", "--kernel", "cuda"},
-        {"--bootstrap", "h:1", "--checkpoint-dir", "d", "--frobnicate", "1"}};
+        {"--bootstrap", "h:1", "--checkpoint-dir", "d", "--frobnicate", "1"},
+        {"--bootstrap", "h:1", "--checkpoint-dir", "d", "--rest-port", "70000"},
+        {"--bootstrap", "h:1", "--checkpoint-dir", "d", "--health-port", "x"},
+        {"--bootstrap", "h:1", "--checkpoint-dir", "d", "--bind", "0.0.0.0"}};
     for (String[] args : bad) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> StreamTrainMain.Args.parse(args), String.join(" ", args));
