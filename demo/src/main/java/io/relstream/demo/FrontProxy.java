@@ -1,118 +1,196 @@
 package io.relstream.demo;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.relstream.http.ApiResponse;
+import io.relstream.http.HardenedHttpServer;
+import io.relstream.http.Routes;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.proxy.ProxyHandler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
- * The demo's single public port. {@code /events} goes to the ingest collector; {@code /recommend},
- * {@code /similar} and {@code /ready} to serving; {@code /health} reports every child process;
- * {@code /metrics} concatenates the children's Prometheus text. An unreachable child answers 503
- * with a JSON error.
+ * The demo's single public port, on the hardened server of {@code relstream-http} (limits, timeouts, JSON
+ * errors, loopback unless a token is given). {@code /events} is reverse-proxied to the ingest collector and
+ * {@code /recommend/...}, {@code /similar/...} to serving by Jetty's {@link ProxyHandler}: bodies stream
+ * through both ways over pooled, kept-alive upstream connections, never buffered whole. {@code /health}
+ * and {@code /ready} combine every child's own answer; {@code /metrics} concatenates the children's
+ * Prometheus text.
+ *
+ * <p>While the supervisor restarts a child ({@link #upstreamRestarting}), that child's routes answer 503 with
+ * {@code Retry-After} and a JSON error, and {@code /health} shows it as "restarting". An upstream that does
+ * not answer gives 502 (JSON), never a hang: the proxy's upstream timeouts bound every request.
  */
 final class FrontProxy implements AutoCloseable {
-  private final HttpServer server;
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final int RETRY_AFTER_SECONDS = 5;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HardenedHttpServer server;
+  private final HttpClient probes = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final int ingestPort;
   private final int servingPort;
+  private final int trainHealthPort;
+  private final String token;
   private final Supplier<Map<String, Boolean>> children;
+  /** Children the supervisor is restarting (names as in {@link #children}). */
+  private final Set<String> restarting = ConcurrentHashMap.newKeySet();
 
+  /** On loopback, without a token, with no stream-train health port. */
   FrontProxy(int port, int ingestPort, int servingPort, Supplier<Map<String, Boolean>> children) throws IOException {
+    this("127.0.0.1", port, null, ingestPort, servingPort, 0, children);
+  }
+
+  /**
+   * @param bind the address to listen on (beyond loopback needs {@code token})
+   * @param token null, or the bearer token every route requires; it is also sent to the children
+   * @param trainHealthPort stream-train's health port, 0 when it has none
+   */
+  FrontProxy(String bind, int port, String token, int ingestPort, int servingPort, int trainHealthPort,
+      Supplier<Map<String, Boolean>> children) throws IOException {
     this.ingestPort = ingestPort;
     this.servingPort = servingPort;
+    this.trainHealthPort = trainHealthPort;
+    this.token = token;
     this.children = children;
-    server = HttpServer.create(new InetSocketAddress("0.0.0.0", port), 64);
-    server.setExecutor(Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "front-proxy");
-      t.setDaemon(true);
-      return t;
-    }));
-    server.createContext("/", this::handle);
+    Routes routes = new Routes()
+        .streaming("/events/", new Upstream("ingest", ingestPort))
+        .streaming("/recommend/", new Upstream("serving", servingPort))
+        .streaming("/similar/", new Upstream("serving", servingPort))
+        .get("/health", r -> health(false))
+        .get("/ready", r -> health(true))
+        .get("/metrics", r -> ApiResponse.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics()));
+    server = HardenedHttpServer.builder("front").bind(bind).port(port).token(token).routes(routes).build();
     server.start();
   }
 
+  /** The supervisor's hook: {@code child}'s upstream is (or no longer is) being restarted. */
+  void upstreamRestarting(String child, boolean isRestarting) {
+    if (isRestarting) {
+      restarting.add(child);
+    } else {
+      restarting.remove(child);
+    }
+  }
+
   int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String path = ex.getRequestURI().getPath();
-      if (path.equals("/events") || path.startsWith("/events/")) {
-        forward(ex, ingestPort);
-      } else if (path.startsWith("/recommend/") || path.startsWith("/similar/") || path.equals("/ready")) {
-        forward(ex, servingPort);
-      } else if (path.equals("/health")) {
-        health(ex);
-      } else if (path.equals("/metrics")) {
-        metrics(ex);
-      } else {
-        send(ex, 404, "application/json", "{\"error\": \"no such endpoint: " + jsonEscape(path) + "\"}");
+  /** A reverse proxy to one child on loopback; 503 with Retry-After while that child restarts. */
+  private final class Upstream extends ProxyHandler.Reverse {
+    private final String child;
+
+    Upstream(String child, int port) {
+      super(request -> HttpURI.build(request.getHttpURI()).scheme("http").host("127.0.0.1").port(port));
+      this.child = child;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      if (restarting.contains(child)) {
+        response.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS));
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        String body = "{\"error\": \"" + child + " is restarting\", \"retryAfterSeconds\": " + RETRY_AFTER_SECONDS + "}";
+        response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+        return true;
       }
+      return super.handle(request, response, callback);
+    }
+
+    @Override
+    protected org.eclipse.jetty.client.HttpClient newHttpClient() {
+      org.eclipse.jetty.client.HttpClient c = super.newHttpClient();
+      c.setConnectTimeout(5_000);
+      c.setIdleTimeout(30_000);
+      c.setMaxConnectionsPerDestination(64);
+      return c;
     }
   }
 
-  private void forward(HttpExchange ex, int upstream) throws IOException {
-    byte[] body;
-    try (InputStream in = ex.getRequestBody()) {
-      body = in.readAllBytes();
-    }
-    URI uri = URI.create("http://localhost:" + upstream + ex.getRequestURI().getRawPath()
-        + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()));
-    HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-        .method(ex.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(body));
-    String ct = ex.getRequestHeaders().getFirst("Content-Type");
-    if (ct != null) req.header("Content-Type", ct);
-    try {
-      HttpResponse<byte[]> r = client.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-      send(ex, r.statusCode(), r.headers().firstValue("Content-Type").orElse("application/json"), r.body());
-    } catch (ConnectException e) {
-      send(ex, 503, "application/json", "{\"error\": \"upstream on port " + upstream + " is not reachable\"}");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      send(ex, 503, "application/json", "{\"error\": \"interrupted\"}");
-    } catch (IOException e) {
-      send(ex, 502, "application/json", "{\"error\": \"upstream failed: " + jsonEscape(String.valueOf(e.getMessage())) + "\"}");
-    }
-  }
-
-  private void health(HttpExchange ex) throws IOException {
+  /** Each child's own {@code /health} (or {@code /ready}), with the supervisor's view of its process. */
+  private ApiResponse health(boolean readiness) {
     Map<String, Boolean> alive = new LinkedHashMap<>(children.get());
-    boolean ok = alive.values().stream().allMatch(b -> b);
-    StringBuilder sb = new StringBuilder("{\"status\": \"").append(ok ? "up" : "degraded").append("\", \"processes\": {");
-    int n = 0;
+    Map<String, Object> components = new LinkedHashMap<>();
+    boolean ok = true;
     for (var e : alive.entrySet()) {
-      if (n++ > 0) sb.append(", ");
-      sb.append('"').append(e.getKey()).append("\": \"").append(e.getValue() ? "up" : "down").append('"');
+      Map<String, Object> c = new LinkedHashMap<>();
+      String name = e.getKey();
+      String process = restarting.contains(name) ? "restarting" : e.getValue() ? "up" : "down";
+      c.put("process", process);
+      ok &= process.equals("up");
+      int port = switch (name) {
+        case "ingest" -> ingestPort;
+        case "serving" -> servingPort;
+        case "stream-train" -> trainHealthPort;
+        default -> 0;
+      };
+      if (port > 0 && process.equals("up")) {
+        String path = readiness && !name.equals("stream-train") ? "/ready" : "/health";
+        try {
+          HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .timeout(Duration.ofSeconds(3));
+          if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+          }
+          HttpResponse<String> r = probes.send(b.build(), HttpResponse.BodyHandlers.ofString());
+          JsonNode body = JSON.readTree(r.body());
+          c.put(readiness ? "ready" : "health", body);
+          ok &= r.statusCode() == 200;
+        } catch (IOException err) {
+          c.put("error", "no answer on " + path + ": " + err.getMessage());
+          ok = false;
+        } catch (InterruptedException err) {
+          Thread.currentThread().interrupt();
+          ok = false;
+        }
+      }
+      components.put(name, c);
     }
-    sb.append("}}");
-    send(ex, ok ? 200 : 503, "application/json", sb.toString());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", ok ? "up" : readiness ? "not ready" : "degraded");
+    body.put("components", components);
+    ApiResponse a = ApiResponse.json(ok ? 200 : 503, body);
+    return ok ? a : a.withHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
   }
 
-  private void metrics(HttpExchange ex) throws IOException {
+  private String metrics() {
     StringBuilder sb = new StringBuilder();
-    for (var e : Map.of("ingest", ingestPort, "serving", servingPort).entrySet()) {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    ports.put("ingest", ingestPort);
+    ports.put("serving", servingPort);
+    if (trainHealthPort > 0) {
+      ports.put("stream-train", trainHealthPort);
+    }
+    for (var e : ports.entrySet()) {
       try {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-            URI.create("http://localhost:" + e.getValue() + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.getValue() + "/metrics"))
+            .timeout(Duration.ofSeconds(5));
+        if (token != null) {
+          b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = probes.send(b.build(), HttpResponse.BodyHandlers.ofString());
         sb.append("# from ").append(e.getKey()).append('\n').append(r.body());
-        if (!r.body().endsWith("\n")) sb.append('\n');
+        if (!r.body().endsWith("\n")) {
+          sb.append('\n');
+        }
       } catch (IOException err) {
         sb.append("# ").append(e.getKey()).append(" unreachable\n");
       } catch (InterruptedException err) {
@@ -120,30 +198,13 @@ final class FrontProxy implements AutoCloseable {
       }
     }
     children.get().forEach((name, up) -> sb.append("relstream_demo_process_up{process=\"").append(name)
-        .append("\"} ").append(up ? 1 : 0).append('\n'));
-    send(ex, 200, "text/plain; version=0.0.4", sb.toString());
-  }
-
-  private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
-    send(ex, status, contentType, body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", contentType);
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
-    }
-  }
-
-  static String jsonEscape(String s) {
-    return s.replace("\\", "\\\\").replace("\"", "\\\"");
+        .append("\"} ").append(up && !restarting.contains(name) ? 1 : 0).append('\n'));
+    sb.append(server.metrics().prometheus("relstream_front"));
+    return sb.toString();
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
   }
 }

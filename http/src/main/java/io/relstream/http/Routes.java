@@ -61,7 +61,8 @@ public final class Routes {
   }
 
   /**
-   * Hands every request under {@code prefix} (ending in {@code /}), any method, to a Jetty handler
+   * Hands every request under {@code prefix} (ending in {@code /}; the path without the final slash
+   * counts too), any method, to a Jetty handler
    * that streams (a proxy, say). Before it runs the server has checked the token, the URI, the
    * header limits, {@code Content-Length} against {@code maxBodyBytes}, and taken a concurrency
    * slot that is held until the handler's callback completes. The body is NOT read, decoded,
@@ -123,7 +124,7 @@ public final class Routes {
       }
     }
     for (String p : streaming.keySet()) {
-      if (path.startsWith(p)) {
+      if (path.startsWith(p) || (path + "/").equals(p)) { // "/events/" streams "/events" itself too
         candidates.add(p);
       }
     }

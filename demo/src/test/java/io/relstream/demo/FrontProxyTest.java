@@ -1,0 +1,147 @@
+package io.relstream.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.relstream.http.ApiResponse;
+import io.relstream.http.HardenedHttpServer;
+import io.relstream.http.HttpLimits;
+import io.relstream.http.Routes;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The front over loopback, against real upstream servers standing in for ingest and serving. */
+@Timeout(60)
+class FrontProxyTest {
+  private static final ObjectMapper M = new ObjectMapper();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final AtomicInteger eventsBytes = new AtomicInteger();
+  private HardenedHttpServer ingest;
+  private HardenedHttpServer serving;
+  private FrontProxy front;
+  private final Map<String, Boolean> alive = new LinkedHashMap<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    ingest = HardenedHttpServer.builder("ingest").bind("127.0.0.1").port(0)
+        .limits(HttpLimits.defaults().withMaxBodyBytes(8 << 20))
+        .routes(new Routes().post("/events", r -> {
+          eventsBytes.set(r.body().length);
+          return ApiResponse.json(202, Map.of("accepted", 1, "bytes", r.body().length));
+        }).get("/health", r -> ApiResponse.json(200, Map.of("streams", "RUNNING")))
+            .get("/ready", r -> ApiResponse.json(503, Map.of("streams", "REBALANCING"))))
+        .build();
+    ingest.start();
+    serving = HardenedHttpServer.builder("serving").bind("127.0.0.1").port(0)
+        .routes(new Routes().getPrefix("/recommend/", r -> ApiResponse.json(200, Map.of("user", r.rawPath(),
+                "k", String.valueOf(r.param("k")))))
+            .get("/health", r -> ApiResponse.json(200, Map.of("status", "up")))
+            .get("/ready", r -> ApiResponse.json(200, Map.of("ready", true))))
+        .build();
+    serving.start();
+    alive.put("ingest", true);
+    alive.put("serving", true);
+    front = new FrontProxy(0, ingest.port(), serving.port(), () -> alive);
+  }
+
+  @AfterEach
+  void stop() {
+    front.close();
+    ingest.close();
+    serving.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void routesToEachChildAndKeepsTheQuery() throws Exception {
+    HttpResponse<String> r = get("/recommend/coat-u0?k=5");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("/recommend/coat-u0", M.readTree(r.body()).get("user").asText());
+    assertEquals("5", M.readTree(r.body()).get("k").asText());
+    byte[] body = ("{\"x\":\"" + "y".repeat(900_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+    r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.port() + "/events"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, r.statusCode(), r.body());
+    assertEquals(body.length, eventsBytes.get(), "the whole body went through");
+  }
+
+  @Test
+  void aRestartingChildGets503WithRetryAfterAndHealthSaysSo() throws Exception {
+    front.upstreamRestarting("serving", true);
+    HttpResponse<String> r = get("/recommend/u1");
+    assertEquals(503, r.statusCode());
+    assertEquals(String.valueOf(FrontProxy.RETRY_AFTER_SECONDS), r.headers().firstValue("Retry-After").orElse(""));
+    assertEquals("serving is restarting", M.readTree(r.body()).get("error").asText());
+    r = get("/health");
+    assertEquals(503, r.statusCode());
+    assertEquals("restarting", M.readTree(r.body()).at("/components/serving/process").asText(), r.body());
+    front.upstreamRestarting("serving", false);
+    assertEquals(200, get("/recommend/u1").statusCode());
+  }
+
+  @Test
+  void healthAndReadyCombineTheChildrensOwnAnswers() throws Exception {
+    HttpResponse<String> r = get("/health");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode h = M.readTree(r.body());
+    assertEquals("RUNNING", h.at("/components/ingest/health/streams").asText(), r.body());
+    r = get("/ready");
+    assertEquals(503, r.statusCode(), "ingest is still rebalancing: " + r.body());
+    assertEquals("REBALANCING", M.readTree(r.body()).at("/components/ingest/ready/streams").asText());
+    alive.put("serving", false);
+    r = get("/health");
+    assertEquals(503, r.statusCode());
+    assertEquals("down", M.readTree(r.body()).at("/components/serving/process").asText());
+  }
+
+  @Test
+  void aDeadUpstreamIs502JsonAndUnknownPathsAre404Json() throws Exception {
+    serving.close();
+    HttpResponse<String> r = get("/recommend/u1");
+    assertEquals(502, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
+    M.readTree(r.body()).get("error").asText();
+    r = get("/nope%01%22");
+    assertEquals(404, r.statusCode());
+    assertEquals("no such resource: /nope\u0001\"", M.readTree(r.body()).get("error").asText());
+    assertEquals(405, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.port() + "/health"))
+        .DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+  }
+
+  @Test
+  void a400MiBBodyIs413BeforeItIsRead() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", front.port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+          + (400L << 20) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write("[{".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      String head = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 413", head);
+    }
+    assertEquals(0, eventsBytes.get(), "nothing reached the collector");
+  }
+}
