@@ -115,6 +115,19 @@ final class FrontProxy implements AutoCloseable {
       return super.handle(request, response, callback);
     }
 
+    /**
+     * A body sent without a Content-Type (the collector reads it as JSON) keeps having none upstream in
+     * effect: Jetty's client would otherwise label the streamed body application/octet-stream, which the
+     * children refuse with 415.
+     */
+    @Override
+    protected void copyRequestHeaders(Request clientToProxy, org.eclipse.jetty.client.Request proxyToServer) {
+      super.copyRequestHeaders(clientToProxy, proxyToServer);
+      if (clientToProxy.getHeaders().get(HttpHeader.CONTENT_TYPE) == null) {
+        proxyToServer.headers(h -> h.put(HttpHeader.CONTENT_TYPE, "application/json"));
+      }
+    }
+
     @Override
     protected org.eclipse.jetty.client.HttpClient newHttpClient() {
       org.eclipse.jetty.client.HttpClient c = super.newHttpClient();

@@ -84,6 +84,11 @@ class FrontProxyTest {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(202, r.statusCode(), r.body());
     assertEquals(body.length, eventsBytes.get(), "the whole body went through");
+    // no Content-Type at all (java.net.http's default): read as JSON by the collector, also through the front
+    r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.port() + "/events"))
+        .POST(HttpRequest.BodyPublishers.ofString("[]")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, r.statusCode(), r.body());
+    assertEquals(2, eventsBytes.get());
   }
 
   @Test
