@@ -27,19 +27,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.InvalidTimestampException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,16 +54,7 @@ class PoisonPillIT {
 
   @BeforeEach
   void startBroker() throws Exception {
-    cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-        .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-        .setConfigProp("offsets.topic.replication.factor", "1")
-        .setConfigProp("transaction.state.log.replication.factor", "1")
-        .setConfigProp("transaction.state.log.min.isr", "1")
-        .setConfigProp("group.initial.rebalance.delay.ms", "0")
-        .build();
-    cluster.format();
-    cluster.startup();
-    cluster.waitForReadyBrokers();
+    cluster = TestBroker.start();
   }
 
   @AfterEach
@@ -126,7 +111,7 @@ class PoisonPillIT {
 
       // the pair joins (the app did not stop at the injected records)
       List<Interaction> got = new ArrayList<>();
-      consume(bootstrap, Topics.INTERACTIONS, rec -> {
+      IngestScenario.consume(bootstrap, Topics.INTERACTIONS, rec -> {
         got.add(Codecs.INTERACTION.decode(rec.value()));
         return got.stream().anyMatch(i -> i.getEventId().equals("e1"));
       });
@@ -135,7 +120,7 @@ class PoisonPillIT {
       assertEquals(InteractionSource.CLICKED_IMPRESSION, joined.getSource());
 
       List<DeadLetter> dead = new ArrayList<>();
-      consume(bootstrap, Topics.DEAD_LETTER, rec -> {
+      IngestScenario.consume(bootstrap, Topics.DEAD_LETTER, rec -> {
         dead.add(Codecs.DEAD_LETTER.decode(rec.value()));
         return dead.stream().filter(d -> d.getComponent().equals(IngestTopology.COMPONENT)).count() >= 2;
       });
@@ -167,26 +152,6 @@ class PoisonPillIT {
         fail("streams app not running: " + app.streams.state());
       }
       Thread.sleep(100);
-    }
-  }
-
-  private static void consume(String bootstrap, String topic,
-      java.util.function.Predicate<ConsumerRecord<String, byte[]>> done) {
-    Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20,
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
-      consumer.subscribe(List.of(topic));
-      boolean finished = false;
-      while (!finished && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> rec : consumer.poll(Duration.ofMillis(500))) {
-          finished |= done.test(rec);
-        }
-      }
     }
   }
 }
