@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
@@ -22,7 +24,8 @@ import java.util.function.Supplier;
  * The demo's single public port. {@code /events} goes to the ingest collector; {@code /recommend},
  * {@code /similar} and {@code /ready} to serving; {@code /health} reports every child process;
  * {@code /metrics} concatenates the children's Prometheus text. An unreachable child answers 503
- * with a JSON error.
+ * with a JSON error. While the supervisor restarts a child ({@link #upstreamRestarting}), that child's
+ * routes answer 503 with {@code Retry-After} and {@code /health} shows it as "restarting".
  */
 final class FrontProxy implements AutoCloseable {
   private final HttpServer server;
@@ -30,6 +33,9 @@ final class FrontProxy implements AutoCloseable {
   private final int ingestPort;
   private final int servingPort;
   private final Supplier<Map<String, Boolean>> children;
+  /** Children the supervisor is restarting (names as in {@link #children}). */
+  private final Set<String> restarting = ConcurrentHashMap.newKeySet();
+  static final int RETRY_AFTER_SECONDS = 5;
 
   FrontProxy(int port, int ingestPort, int servingPort, Supplier<Map<String, Boolean>> children) throws IOException {
     this.ingestPort = ingestPort;
@@ -45,6 +51,12 @@ final class FrontProxy implements AutoCloseable {
     server.start();
   }
 
+  /** The supervisor's hook: {@code child}'s upstream is (or no longer is) being restarted. */
+  void upstreamRestarting(String child, boolean isRestarting) {
+    if (isRestarting) restarting.add(child);
+    else restarting.remove(child);
+  }
+
   int port() {
     return server.getAddress().getPort();
   }
@@ -53,9 +65,9 @@ final class FrontProxy implements AutoCloseable {
     try (ex) {
       String path = ex.getRequestURI().getPath();
       if (path.equals("/events") || path.startsWith("/events/")) {
-        forward(ex, ingestPort);
+        forward(ex, "ingest", ingestPort);
       } else if (path.startsWith("/recommend/") || path.startsWith("/similar/") || path.equals("/ready")) {
-        forward(ex, servingPort);
+        forward(ex, "serving", servingPort);
       } else if (path.equals("/health")) {
         health(ex);
       } else if (path.equals("/metrics")) {
@@ -66,7 +78,14 @@ final class FrontProxy implements AutoCloseable {
     }
   }
 
-  private void forward(HttpExchange ex, int upstream) throws IOException {
+  private void forward(HttpExchange ex, String child, int upstream) throws IOException {
+    if (restarting.contains(child)) {
+      ex.getRequestBody().readAllBytes();
+      ex.getResponseHeaders().set("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
+      send(ex, 503, "application/json", "{\"error\": \"" + child + " is restarting\", \"retryAfterSeconds\": "
+          + RETRY_AFTER_SECONDS + "}");
+      return;
+    }
     byte[] body;
     try (InputStream in = ex.getRequestBody()) {
       body = in.readAllBytes();
@@ -93,12 +112,12 @@ final class FrontProxy implements AutoCloseable {
 
   private void health(HttpExchange ex) throws IOException {
     Map<String, Boolean> alive = new LinkedHashMap<>(children.get());
-    boolean ok = alive.values().stream().allMatch(b -> b);
+    boolean ok = alive.values().stream().allMatch(b -> b) && restarting.isEmpty();
     StringBuilder sb = new StringBuilder("{\"status\": \"").append(ok ? "up" : "degraded").append("\", \"processes\": {");
     int n = 0;
     for (var e : alive.entrySet()) {
       if (n++ > 0) sb.append(", ");
-      sb.append('"').append(e.getKey()).append("\": \"").append(e.getValue() ? "up" : "down").append('"');
+      sb.append('"').append(e.getKey()).append("\": \"").append(restarting.contains(e.getKey()) ? "restarting" : e.getValue() ? "up" : "down").append('"');
     }
     sb.append("}}");
     send(ex, ok ? 200 : 503, "application/json", sb.toString());
