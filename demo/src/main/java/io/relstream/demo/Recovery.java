@@ -120,4 +120,47 @@ final class Recovery {
       return Optional.empty();
     }
   }
+
+  /** Marks {@code dir} (a benchmark's temporary work directory) as owned by this JVM. */
+  static void claimTempDir(Path dir) throws IOException {
+    Files.writeString(dir.resolve("owner.pid"), ProcessHandle.current().pid() + "\n");
+  }
+
+  /**
+   * Deletes the temporary directories named {@code prefix*} whose owner ({@code owner.pid}) is gone:
+   * those of a benchmark killed with -9. A directory without an owner file is left alone for a minute
+   * (its owner may be about to write it).
+   */
+  static void deleteAbandonedTempDirs(String prefix) {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (Stream<Path> dirs = Files.list(tmp)) {
+      for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).toList()) {
+        Optional<Long> owner = readPid(d.resolve("owner.pid"));
+        boolean gone = owner.isPresent()
+            ? ProcessHandle.of(owner.get()).map(h -> !h.isAlive()).orElse(true)
+            : Files.getLastModifiedTime(d).toMillis() < System.currentTimeMillis() - 60_000;
+        if (gone && ProcessHandle.allProcesses().noneMatch(h -> ownedBy(h, d))) {
+          deleteTree(d);
+        }
+      }
+    } catch (IOException e) {
+      // best effort
+    }
+  }
+
+  /** Deletes {@code dir} and everything under it, best effort. */
+  static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // best effort
+        }
+      }
+    } catch (IOException e) {
+      // best effort
+    }
+  }
 }
