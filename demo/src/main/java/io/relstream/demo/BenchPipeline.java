@@ -69,13 +69,28 @@ public final class BenchPipeline {
       }
     }
     Path home = Path.of(System.getProperty("relstream.home", ".")).toAbsolutePath().normalize();
+    Recovery.deleteAbandonedTempDirs("relstream-bench-");
     Path work = Files.createTempDirectory("relstream-bench-");
+    Recovery.claimTempDir(work);
+    // the work directory goes on any exit but kill -9 (then the children still die with this JVM, and
+    // the next bench removes the directory: see Recovery.deleteAbandonedTempDirs)
+    Stack[] running = new Stack[1];
+    Thread cleanup = new Thread(() -> {
+      Stack s = running[0];
+      if (s != null) s.close();
+      Recovery.deleteTree(work);
+    }, "bench-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
     System.out.printf(Locale.ROOT, "bench pipeline: %d s of load, %d sender threads, rate %s, checkpoint interval"
             + " %d ms, %d cores; work dir %s%n", seconds, senders, rate > 0 ? rate + " events/s" : "unlimited",
         checkpointMs, Runtime.getRuntime().availableProcessors(), work);
     try (Stack stack = Stack.start(home, work, 0, List.of("--join-window-ms", "1000"),
         List.of("--checkpoint-interval-ms", String.valueOf(checkpointMs)), System.out)) {
+      running[0] = stack;
       run(stack, seconds, senders, checkpointMs, rate);
+    } finally {
+      running[0] = null;
+      Recovery.deleteTree(work);
     }
   }
 

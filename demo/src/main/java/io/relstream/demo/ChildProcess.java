@@ -10,57 +10,124 @@ import java.util.concurrent.TimeUnit;
 /**
  * One supervised child JVM: started with an explicit heap and its own classpath, its output appended
  * to {@code logs/NAME.log} under the work directory, stopped with SIGTERM (its shutdown hooks run)
- * and, if it does not exit within the grace period, killed.
+ * and, if it does not exit within the grace period, killed. {@link #restart()} starts it again with the
+ * same command line (same ports, same state directories).
+ *
+ * <p>Every child runs under {@code io.relstream.core.process.ParentWatchdog} with this JVM's pid, so it
+ * exits by itself when this JVM dies, {@code kill -9} included; and with {@code -Drelstream.workdir=DIR}
+ * on its command line, so a later start on the same work directory can recognise (and stop) a child left
+ * behind. Its pid is kept in {@code run/NAME.pid} under the work directory while it runs.
  */
 final class ChildProcess {
+  static final String WATCHDOG = "io.relstream.core.process.ParentWatchdog";
+  static final String WORKDIR_PROPERTY = "relstream.workdir";
+
   final String name;
   final Path log;
-  private final Process process;
+  private final Path pidFile;
+  private final List<String> command;
+  private volatile Process process;
+  private volatile boolean stopped;
 
-  private ChildProcess(String name, Path log, Process process) {
+  private ChildProcess(String name, Path log, Path pidFile, List<String> command) {
     this.name = name;
     this.log = log;
-    this.process = process;
+    this.pidFile = pidFile;
+    this.command = List.copyOf(command);
   }
 
+  /** Starts {@code mainClass}; {@code logDir} is {@code WORKDIR/logs}, the pid file goes to {@code WORKDIR/run}. */
   static ChildProcess start(String name, String heap, String classpath, List<String> jvmArgs,
       String mainClass, List<String> args, Path logDir) throws IOException {
     Files.createDirectories(logDir);
+    Path work = logDir.toAbsolutePath().normalize().getParent();
     Path log = logDir.resolve(name + ".log");
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + heap);
     cmd.add("-XX:+ExitOnOutOfMemoryError");
+    cmd.add("-Drelstream.parent.pid=" + ProcessHandle.current().pid());
+    cmd.add("-D" + WORKDIR_PROPERTY + "=" + work);
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(classpath);
+    cmd.add(WATCHDOG);
     cmd.add(mainClass);
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+    ChildProcess c = new ChildProcess(name, log, Recovery.pidFile(work, name), cmd);
+    c.launch();
+    return c;
+  }
+
+  private synchronized void launch() throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    return new ChildProcess(name, log, pb.start());
+    process = pb.start();
+    Files.createDirectories(pidFile.getParent());
+    Files.writeString(pidFile, process.pid() + "\n");
+  }
+
+  /** Starts the child again with the same command line; the previous process must have exited. */
+  synchronized void restart() throws IOException {
+    if (stopped) throw new IOException(name + " is stopped");
+    if (process.isAlive()) throw new IllegalStateException(name + " is still running");
+    Files.writeString(log, "---- restarted by the supervisor at " + java.time.Instant.now() + " ----\n",
+        java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.CREATE);
+    launch();
   }
 
   boolean alive() {
     return process.isAlive();
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   int exitCode() {
     return process.exitValue();
   }
 
-  /** SIGTERM, then SIGKILL after {@code graceSeconds}. */
+  /** Waits until the current process exits; returns its exit code. */
+  int waitFor() throws InterruptedException {
+    return process.waitFor();
+  }
+
+  /** Whether {@link #stop} was called: an exit after that is expected. */
+  boolean stopped() {
+    return stopped;
+  }
+
+  /** SIGKILL of the current process, which the supervisor then treats as an exit (no {@link #stop}). */
+  void kill() {
+    process.destroyForcibly();
+  }
+
+  /** SIGTERM, then SIGKILL after {@code graceSeconds}; removes the pid file. No restart after this. */
   void stop(long graceSeconds) {
-    if (!process.isAlive()) return;
-    process.destroy();
+    Process p;
+    synchronized (this) {
+      stopped = true;
+      p = process;
+    }
     try {
-      if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+      if (!p.isAlive()) return;
+      p.destroy();
+      try {
+        if (!p.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
+    } finally {
+      try {
+        Files.deleteIfExists(pidFile);
+      } catch (IOException e) {
+        // left for the next start's recovery, which checks the pid
+      }
     }
   }
 

@@ -78,7 +78,6 @@ public final class DemoMain {
     out.println("relstream demo: listening on " + base
         + " (/events, /recommend/{user}, /similar/{item}, /health, /ready, /metrics)");
     if (!config.dataset().equals("none")) {
-      stack.check();
       load(base, work);
     }
     awaitReady(base);
@@ -86,9 +85,9 @@ public final class DemoMain {
     if (config.exitAfterLoad()) {
       return;
     }
-    out.println("relstream demo: running; Ctrl-C stops every process");
+    out.println("relstream demo: running; a child that exits is restarted (see /health); Ctrl-C stops every"
+        + " process");
     while (!stopping) {
-      stack.check();
       Thread.sleep(1000);
     }
   }
@@ -114,9 +113,7 @@ public final class DemoMain {
       for (int k = from; k < to; k++) {
         body.append(events.get(k).toString()).append('\n');
       }
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
-          .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/x-ndjson")
-          .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = postRetrying(base, body.toString());
       if (r.statusCode() != 202) {
         throw new IOException("the collector answered " + r.statusCode() + ": " + r.body());
       }
@@ -130,10 +127,22 @@ public final class DemoMain {
     Files.writeString(marker, "accepted=" + accepted + "\nrejected=" + rejected + "\n");
   }
 
+  /** Posts one batch; while the collector restarts (503), waits its Retry-After and tries again (5 min at most). */
+  private HttpResponse<String> postRetrying(String base, String body) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (true) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
+          .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/x-ndjson")
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 503 || System.nanoTime() > deadline) return r;
+      long wait = r.headers().firstValue("Retry-After").map(Long::parseLong).orElse(2L);
+      Thread.sleep(TimeUnit.SECONDS.toMillis(Math.min(wait, 10)));
+    }
+  }
+
   private void awaitReady(String base) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
     while (System.nanoTime() < deadline) {
-      stack.check();
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/ready"))
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
@@ -152,7 +161,6 @@ public final class DemoMain {
     long stableSince = System.nanoTime();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline) {
-      stack.check();
       long v = JSON.readTree(get(base + "/recommend/someone-new?k=1").body()).path("modelVersion").asLong(-1);
       if (v != version) {
         version = v;

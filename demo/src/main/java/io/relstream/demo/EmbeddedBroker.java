@@ -89,6 +89,7 @@ final class EmbeddedBroker {
         format.stop(1);
         throw new IOException("formatting the broker's storage failed:\n" + format.tail(20));
       }
+      format.stop(0); // exited: removes its pid file
     }
     ChildProcess broker = ChildProcess.start("kafka", "512m", classpath,
         List.of("-Dlog4j2.level=WARN"), "kafka.Kafka", List.of(props.toString()), logs);
@@ -105,7 +106,7 @@ final class EmbeddedBroker {
     return Admin.create(p);
   }
 
-  private static void awaitReady(String bootstrap, ChildProcess broker) throws IOException, InterruptedException {
+  static void awaitReady(String bootstrap, ChildProcess broker) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     try (Admin admin = admin(bootstrap)) {
       while (System.nanoTime() < deadline) {
