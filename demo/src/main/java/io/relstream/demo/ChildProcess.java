@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,19 +27,27 @@ final class ChildProcess {
   final Path log;
   private final Path pidFile;
   private final List<String> command;
+  private final Map<String, String> env;
   private volatile Process process;
   private volatile boolean stopped;
 
-  private ChildProcess(String name, Path log, Path pidFile, List<String> command) {
+  private ChildProcess(String name, Path log, Path pidFile, List<String> command, Map<String, String> env) {
     this.name = name;
     this.log = log;
     this.pidFile = pidFile;
     this.command = List.copyOf(command);
+    this.env = Map.copyOf(env);
   }
 
   /** Starts {@code mainClass}; {@code logDir} is {@code WORKDIR/logs}, the pid file goes to {@code WORKDIR/run}. */
   static ChildProcess start(String name, String heap, String classpath, List<String> jvmArgs,
       String mainClass, List<String> args, Path logDir) throws IOException {
+    return start(name, heap, classpath, jvmArgs, mainClass, args, logDir, Map.of());
+  }
+
+  /** As above, with {@code env} added to the environment this JVM passes on. */
+  static ChildProcess start(String name, String heap, String classpath, List<String> jvmArgs,
+      String mainClass, List<String> args, Path logDir, Map<String, String> env) throws IOException {
     Files.createDirectories(logDir);
     Path work = logDir.toAbsolutePath().normalize().getParent();
     Path log = logDir.resolve(name + ".log");
@@ -54,7 +63,7 @@ final class ChildProcess {
     cmd.add(WATCHDOG);
     cmd.add(mainClass);
     cmd.addAll(args);
-    ChildProcess c = new ChildProcess(name, log, Recovery.pidFile(work, name), cmd);
+    ChildProcess c = new ChildProcess(name, log, Recovery.pidFile(work, name), cmd, env);
     c.launch();
     return c;
   }
@@ -62,6 +71,7 @@ final class ChildProcess {
   private synchronized void launch() throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
     process = pb.start();
     Files.createDirectories(pidFile.getParent());
     Files.writeString(pidFile, process.pid() + "\n");

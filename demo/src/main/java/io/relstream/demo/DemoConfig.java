@@ -9,15 +9,18 @@ import java.util.Locale;
  * @param home repository root (module classpaths live under it)
  * @param dataDir where shipped data sets live (default ../shared/data beside the repository)
  */
-record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDir, boolean exitAfterLoad) {
+record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDir, boolean exitAfterLoad,
+    Listen listen) {
   static final String USAGE = String.join("\n",
       "usage: relstream demo [--port 8080] [--workdir DIR] [--dataset coat|open-bandit|none]",
-      "                      [--data-dir DIR] [--exit-after-load]",
+      "                      [--data-dir DIR] [--exit-after-load] [--bind 127.0.0.1] [--token T]",
       "",
       "Starts a KRaft broker, the ingest application, the Flink training job and serving (one JVM",
       "each), answers /events, /recommend, /similar, /health, /ready and /metrics on --port, streams",
       "the data set through the collector, prints example queries and runs until Ctrl-C or SIGTERM.",
-      "State lives under --workdir (default target/demo-state); a second start resumes from it.");
+      "State lives under --workdir (default target/demo-state); a second start resumes from it.",
+      "--bind is the address of the front and of every child's HTTP server (default loopback); beyond",
+      "loopback --token (or $RELSTREAM_TOKEN) is required, as 'Authorization: Bearer T' on every route.");
 
   static DemoConfig parse(String[] args, Path home) throws UsageException {
     int port = 8080;
@@ -25,6 +28,8 @@ record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDi
     String dataset = "coat";
     Path dataDir = home.resolve("..").resolve("shared").resolve("data").normalize();
     boolean exitAfterLoad = false;
+    String bind = "127.0.0.1";
+    String token = null;
     for (int k = 0; k < args.length; k++) {
       String a = args[k];
       String value = null;
@@ -41,6 +46,8 @@ record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDi
         case "--workdir":
         case "--dataset":
         case "--data-dir":
+        case "--bind":
+        case "--token":
           if (value == null) {
             if (k + 1 >= args.length) throw new UsageException("option " + a + " needs a value");
             value = args[++k];
@@ -64,6 +71,14 @@ record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDi
         case "--data-dir":
           dataDir = Path.of(value);
           break;
+        case "--bind":
+          if (value.isBlank()) throw new UsageException("--bind is empty");
+          bind = value;
+          break;
+        case "--token":
+          if (value.isBlank()) throw new UsageException("--token is empty");
+          token = value;
+          break;
         default:
           dataset = value.toLowerCase(Locale.ROOT);
           if (!dataset.equals("coat") && !dataset.equals("open-bandit") && !dataset.equals("none")) {
@@ -71,6 +86,13 @@ record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDi
           }
       }
     }
-    return new DemoConfig(port, workdir.toAbsolutePath().normalize(), dataset, home, dataDir, exitAfterLoad);
+    Listen listen;
+    try {
+      listen = new Listen(bind, token);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    return new DemoConfig(port, workdir.toAbsolutePath().normalize(), dataset, home, dataDir, exitAfterLoad,
+        listen);
   }
 }

@@ -73,7 +73,8 @@ public final class DemoMain {
   private void run() throws IOException, InterruptedException, DataFormatException {
     Path work = config.workdir();
     out.println("relstream demo: state in " + work + " (child logs in " + work.resolve("logs") + ")");
-    stack = Stack.start(config.home(), work, config.port(), List.of(), List.of(), out, children);
+    stack = Stack.start(config.home(), work, config.port(), config.listen(), List.of(), List.of(), out, children,
+        RestartPolicy.DEFAULT);
     String base = stack.baseUrl();
     out.println("relstream demo: listening on " + base
         + " (/events, /recommend/{user}, /similar/{item}, /health, /ready, /metrics)");
@@ -131,7 +132,8 @@ public final class DemoMain {
   private HttpResponse<String> postRetrying(String base, String body) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
     while (true) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
+      HttpRequest.Builder post = config.listen().authorize(HttpRequest.newBuilder(URI.create(base + "/events")));
+      HttpResponse<String> r = http.send(post
           .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/x-ndjson")
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 503 || System.nanoTime() > deadline) return r;
@@ -144,7 +146,8 @@ public final class DemoMain {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
     while (System.nanoTime() < deadline) {
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/ready"))
+        HttpRequest.Builder ready = config.listen().authorize(HttpRequest.newBuilder(URI.create(base + "/ready")));
+        HttpResponse<String> r = http.send(ready
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) return;
       } catch (IOException e) {
@@ -193,13 +196,15 @@ public final class DemoMain {
 
   private HttpResponse<String> show(String base, String query) throws IOException, InterruptedException {
     HttpResponse<String> r = get(base + query);
-    out.println("  curl " + base + query);
+    String auth = config.listen().token() == null ? "" : "-H \"Authorization: Bearer $RELSTREAM_TOKEN\" ";
+    out.println("  curl " + auth + base + query);
     out.println("  -> " + r.statusCode() + " " + r.body());
     return r;
   }
 
   private HttpResponse<String> get(String url) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+    HttpRequest.Builder b = config.listen().authorize(HttpRequest.newBuilder(URI.create(url)));
+    return http.send(b.timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

@@ -48,22 +48,27 @@ final class FrontProxy implements AutoCloseable {
   private final int servingPort;
   private final int trainHealthPort;
   private final String token;
+  /** Where the children are reached: loopback, or the bind address when that is a specific one. */
+  private final String upstreamHost;
   private final Supplier<Map<String, Boolean>> children;
   /** Children the supervisor is restarting (names as in {@link #children}). */
   private final Set<String> restarting = ConcurrentHashMap.newKeySet();
 
   /** On loopback, without a token, with no stream-train health port. */
   FrontProxy(int port, int ingestPort, int servingPort, Supplier<Map<String, Boolean>> children) throws IOException {
-    this("127.0.0.1", port, null, ingestPort, servingPort, 0, children);
+    this(Listen.LOOPBACK, port, ingestPort, servingPort, 0, children);
   }
 
   /**
-   * @param bind the address to listen on (beyond loopback needs {@code token})
-   * @param token null, or the bearer token every route requires; it is also sent to the children
+   * @param listen the address to listen on and the bearer token every route requires (also sent to the
+   *     children, which listen on the same address)
    * @param trainHealthPort stream-train's health port, 0 when it has none
    */
-  FrontProxy(String bind, int port, String token, int ingestPort, int servingPort, int trainHealthPort,
+  FrontProxy(Listen listen, int port, int ingestPort, int servingPort, int trainHealthPort,
       Supplier<Map<String, Boolean>> children) throws IOException {
+    String bind = listen.bind();
+    String token = listen.token();
+    this.upstreamHost = listen.connectHost();
     this.ingestPort = ingestPort;
     this.servingPort = servingPort;
     this.trainHealthPort = trainHealthPort;
@@ -98,7 +103,7 @@ final class FrontProxy implements AutoCloseable {
     private final String child;
 
     Upstream(String child, int port) {
-      super(request -> HttpURI.build(request.getHttpURI()).scheme("http").host("127.0.0.1").port(port));
+      super(request -> HttpURI.build(request.getHttpURI()).scheme("http").host(upstreamHost).port(port));
       this.child = child;
     }
 
@@ -158,7 +163,7 @@ final class FrontProxy implements AutoCloseable {
       if (port > 0 && process.equals("up")) {
         String path = readiness && !name.equals("stream-train") ? "/ready" : "/health";
         try {
-          HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + upstreamHost + ":" + port + path))
               .timeout(Duration.ofSeconds(3));
           if (token != null) {
             b.header("Authorization", "Bearer " + token);
@@ -194,7 +199,8 @@ final class FrontProxy implements AutoCloseable {
     }
     for (var e : ports.entrySet()) {
       try {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.getValue() + "/metrics"))
+        URI uri = URI.create("http://" + upstreamHost + ":" + e.getValue() + "/metrics");
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
             .timeout(Duration.ofSeconds(5));
         if (token != null) {
           b.header("Authorization", "Bearer " + token);

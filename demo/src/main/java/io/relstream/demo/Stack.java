@@ -45,6 +45,8 @@ final class Stack implements AutoCloseable {
   final String bootstrap;
   final FrontProxy front;
   final Path work;
+  /** Where the front and the children listen, and the token they require. */
+  final Listen listen;
   private final List<ChildProcess> children;
   private final Map<String, Readiness> readiness;
   private final RestartPolicy policy;
@@ -53,8 +55,9 @@ final class Stack implements AutoCloseable {
   private final List<Thread> supervisors = new ArrayList<>();
   private volatile boolean closed;
 
-  private Stack(String bootstrap, FrontProxy front, Path work, List<ChildProcess> children,
+  private Stack(String bootstrap, FrontProxy front, Path work, Listen listen, List<ChildProcess> children,
       Map<String, Readiness> readiness, RestartPolicy policy, PrintStream out) {
+    this.listen = listen;
     this.bootstrap = bootstrap;
     this.front = front;
     this.work = work;
@@ -91,6 +94,12 @@ final class Stack implements AutoCloseable {
    */
   static Stack start(Path home, Path work, int port, List<String> ingestArgs, List<String> trainArgs,
       PrintStream out, List<ChildProcess> children, RestartPolicy policy) throws IOException, InterruptedException {
+    return start(home, work, port, Listen.LOOPBACK, ingestArgs, trainArgs, out, children, policy);
+  }
+
+  /** As above, with the front and every child listening as {@code listen} says. */
+  static Stack start(Path home, Path work, int port, Listen listen, List<String> ingestArgs, List<String> trainArgs,
+      PrintStream out, List<ChildProcess> children, RestartPolicy policy) throws IOException, InterruptedException {
     work = work.toAbsolutePath().normalize();
     Stack[] started = new Stack[1];
     try {
@@ -106,30 +115,39 @@ final class Stack implements AutoCloseable {
       out.println("  kafka        KRaft broker on " + bootstrap[0]);
       int ingestPort = EmbeddedBroker.freePort();
       int servingPort = EmbeddedBroker.freePort();
+      int trainHealthPort = EmbeddedBroker.freePort();
       List<String> ingestOpts = new ArrayList<>(List.of("--bootstrap", bootstrap[0], "--port",
           String.valueOf(ingestPort), "--state-dir", work.resolve("ingest").toString()));
+      ingestOpts.addAll(listen.childArgs());
       ingestOpts.addAll(ingestArgs);
-      ChildProcess ingest = child(children, home, "ingest", "512m", "io.relstream.ingest.IngestMain", ingestOpts, logs);
+      ChildProcess ingest = child(children, home, "ingest", "512m", "io.relstream.ingest.IngestMain", ingestOpts,
+          logs, listen);
       List<String> train = new ArrayList<>(List.of("--bootstrap", bootstrap[0],
-          "--checkpoint-dir", work.resolve("checkpoints").toString()));
+          "--checkpoint-dir", work.resolve("checkpoints").toString(),
+          "--health-port", String.valueOf(trainHealthPort)));
+      train.addAll(listen.childArgs());
       train.addAll(trainArgs);
-      child(children, home, "stream-train", "1g", "io.relstream.streamtrain.StreamTrainMain", train, logs);
+      child(children, home, "stream-train", "1g", "io.relstream.streamtrain.StreamTrainMain", train, logs, listen);
+      List<String> servingOpts = new ArrayList<>(List.of("--bootstrap", bootstrap[0], "--port",
+          String.valueOf(servingPort), "--db-dir", work.resolve("serving").toString()));
+      servingOpts.addAll(listen.childArgs());
       ChildProcess serving = child(children, home, "serving", "512m", "io.relstream.serving.ServingMain",
-          List.of("--bootstrap", bootstrap[0], "--port", String.valueOf(servingPort),
-              "--db-dir", work.resolve("serving").toString()), logs);
-      awaitHttp(ingest, ingestPort, "/health");
+          servingOpts, logs, listen);
+      awaitHttp(ingest, listen, ingestPort, "/health");
       out.println("  ingest       collector and Kafka Streams app (internal port " + ingestPort + ")");
-      awaitHttp(serving, servingPort, "/health");
+      awaitHttp(serving, listen, servingPort, "/health");
       out.println("  serving      RocksDB store and HTTP API (internal port " + servingPort + ")");
-      out.println("  stream-train Flink job on a local MiniCluster (checkpoints in " + work.resolve("checkpoints") + ")");
+      out.println("  stream-train Flink job on a local MiniCluster (checkpoints in " + work.resolve("checkpoints")
+          + ", health on internal port " + trainHealthPort + ")");
       Map<String, Readiness> ready = new LinkedHashMap<>();
       String bs = bootstrap[0];
       ready.put("kafka", c -> EmbeddedBroker.awaitReady(bs, c));
-      ready.put("ingest", c -> awaitHttp(c, ingestPort, "/health"));
-      ready.put("serving", c -> awaitHttp(c, servingPort, "/health"));
-      ready.put("stream-train", Stack::awaitStaysUp);
-      FrontProxy front = new FrontProxy(port, ingestPort, servingPort, () -> alive(children));
-      started[0] = new Stack(bootstrap[0], front, work, children, ready, policy, out);
+      ready.put("ingest", c -> awaitHttp(c, listen, ingestPort, "/health"));
+      ready.put("serving", c -> awaitHttp(c, listen, servingPort, "/health"));
+      ready.put("stream-train", c -> awaitHttp(c, listen, trainHealthPort, "/health"));
+      FrontProxy front = new FrontProxy(listen, port, ingestPort, servingPort, trainHealthPort,
+          () -> alive(children));
+      started[0] = new Stack(bootstrap[0], front, work, listen, children, ready, policy, out);
       return started[0];
     } finally {
       if (started[0] == null) {
@@ -139,7 +157,7 @@ final class Stack implements AutoCloseable {
   }
 
   String baseUrl() {
-    return "http://localhost:" + front.port();
+    return "http://" + listen.connectHost() + ":" + front.port();
   }
 
   /** "up", "restarting" or "down" (given up on), by child name. */
@@ -223,9 +241,9 @@ final class Stack implements AutoCloseable {
   }
 
   private static ChildProcess child(List<ChildProcess> children, Path home, String module, String heap,
-      String main, List<String> args, Path logs) throws IOException {
+      String main, List<String> args, Path logs, Listen listen) throws IOException {
     ChildProcess c = ChildProcess.start(module, heap, Classpaths.of(home, module),
-        List.of(AVRO_TRUST, "-Djava.awt.headless=true"), main, args, logs);
+        List.of(AVRO_TRUST, "-Djava.awt.headless=true"), main, args, logs, listen.childEnv());
     children.add(c);
     return c;
   }
@@ -238,7 +256,8 @@ final class Stack implements AutoCloseable {
     return m;
   }
 
-  private static void awaitHttp(ChildProcess c, int port, String path) throws IOException, InterruptedException {
+  private static void awaitHttp(ChildProcess c, Listen listen, int port, String path)
+      throws IOException, InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline) {
@@ -246,7 +265,8 @@ final class Stack implements AutoCloseable {
         throw new IOException(c.name + " exited during start-up; its log ends:\n" + c.tail(30));
       }
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+        URI uri = URI.create("http://" + listen.connectHost() + ":" + port + path);
+        HttpResponse<String> r = http.send(listen.authorize(HttpRequest.newBuilder(uri))
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) return;
       } catch (IOException e) {

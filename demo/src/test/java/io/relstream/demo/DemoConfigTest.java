@@ -1,6 +1,7 @@
 package io.relstream.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,5 +42,29 @@ class DemoConfigTest {
         .getMessage().contains("unknown option"));
     assertTrue(assertThrows(UsageException.class, () -> DemoConfig.parse(new String[] {"--workdir"}, HOME))
         .getMessage().contains("needs a value"));
+  }
+
+  @Test
+  void bindAndTokenGoToEveryChildWithTheTokenOffTheCommandLine() throws Exception {
+    DemoConfig loop = DemoConfig.parse(new String[0], HOME);
+    assertEquals("127.0.0.1", loop.listen().bind());
+    assertEquals(java.util.List.of("--bind", "127.0.0.1"), loop.listen().childArgs());
+
+    DemoConfig wide = DemoConfig.parse(new String[] {"--bind", "0.0.0.0", "--token", "s3cret"}, HOME);
+    assertEquals(java.util.List.of("--bind", "0.0.0.0"), wide.listen().childArgs());
+    assertEquals(java.util.Map.of("RELSTREAM_TOKEN", "s3cret"), wide.listen().childEnv());
+    assertEquals("127.0.0.1", wide.listen().connectHost(), "the demo reaches a wildcard-bound child on loopback");
+    assertFalse(wide.listen().toString().contains("s3cret"));
+    assertFalse(wide.listen().childArgs().contains("s3cret"));
+  }
+
+  @Test
+  void bindBeyondLoopbackWithoutTokenIsRefused() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("RELSTREAM_TOKEN") == null,
+        "RELSTREAM_TOKEN is set in this environment, so a token is given");
+    assertTrue(assertThrows(UsageException.class, () -> DemoConfig.parse(new String[] {"--bind", "0.0.0.0"}, HOME))
+        .getMessage().contains("--token"));
+    assertTrue(assertThrows(UsageException.class, () -> DemoConfig.parse(new String[] {"--token", ""}, HOME))
+        .getMessage().contains("empty"));
   }
 }

@@ -55,7 +55,7 @@ public final class IngestMain {
       "  --state-dir DIR             Kafka Streams state directory (required)",
       "  --port N                    collector HTTP port (default 8081; 0 picks a free one)",
       "  --bind ADDR                 collector bind address (default 127.0.0.1; beyond loopback needs --token)",
-      "  --token T                   bearer token every collector route requires (default none)",
+      "  --token T                   bearer token every collector route requires (default: $RELSTREAM_TOKEN, else none)",
       "  --application-id ID         Kafka Streams application id (default relstream-ingest)",
       "  --join-window-ms N          click/impression join window W, event time (default 1800000 = 30 min)",
       "  --dedupe-retention-ms N     how long event ids are remembered, stream time (default 3600000 = 1 h)",
@@ -144,6 +144,7 @@ public final class IngestMain {
     if (stateDir == null) {
       throw new UsageException("--state-dir DIR is required");
     }
+    token = io.relstream.http.BearerToken.resolve(token);
     if (token == null && !isLoopback(host)) {
       throw new UsageException("--bind " + host + " is beyond loopback: give --token too");
     }

@@ -46,7 +46,7 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
       "  --port N               HTTP port, 0..65535 (0 = any free port; default 8082)",
       "  --clip M               clip M of the debiased-popularity fallback, 0..1 (default 0.009136)",
       "  --bind ADDR            HTTP bind address (default 127.0.0.1; any other address needs --token)",
-      "  --token T              bearer token every HTTP route requires (Authorization: Bearer T)",
+      "  --token T              bearer token every HTTP route requires (Authorization: Bearer T; default: $RELSTREAM_TOKEN)",
       "  --min-free-disk-mb N   /health is degraded (503) below N MiB free under --db-dir (default 1024)",
       "  --help                 this text");
 
@@ -158,6 +158,7 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
       throw new UsageException("--db-dir is required (try --help)");
     }
     bind = bind == null ? DEFAULT_BIND : bind;
+    token = io.relstream.http.BearerToken.resolve(token);
     if (token == null && !isLoopback(bind)) {
       throw new UsageException("--bind " + bind + " is beyond loopback: give --token too");
     }

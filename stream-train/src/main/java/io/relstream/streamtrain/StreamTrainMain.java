@@ -55,7 +55,7 @@ public final class StreamTrainMain {
   static final String USAGE = "usage: StreamTrainMain --bootstrap HOST:PORT --checkpoint-dir DIR"
       + " [--checkpoint-interval-ms 2000] [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto]"
       + " [--flush-idle-ms 500] [--rest-port 0] [--health-port 0] [--bind 127.0.0.1] [--token T]"
-      + " [--min-free-disk-mb 1024]";
+      + " [--min-free-disk-mb 1024]   (no --token: $RELSTREAM_TOKEN, else none)";
 
   /**
    * Parsed arguments.
@@ -122,6 +122,7 @@ public final class StreamTrainMain {
           default -> throw new IllegalArgumentException("unknown flag '" + flag + "'");
         }
       }
+      token = io.relstream.http.BearerToken.resolve(token);
       if (bootstrap == null || bootstrap.isBlank()) {
         throw new IllegalArgumentException("--bootstrap HOST:PORT is required");
       }
