@@ -108,7 +108,7 @@ class SupervisionIT {
     HttpResponse<String> r = null;
     while (System.nanoTime() < deadline) {
       r = health(base);
-      if (JSON.readTree(r.body()).path("processes").path(name).asText().equals(state)) return r;
+      if (JSON.readTree(r.body()).path("components").path(name).path("process").asText().equals(state)) return r;
       Thread.sleep(100);
     }
     throw new AssertionError(name + " not " + state + " within " + seconds + " s: " + (r == null ? "-" : r.body()));

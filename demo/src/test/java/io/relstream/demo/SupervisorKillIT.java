@@ -106,8 +106,10 @@ class SupervisorKillIT {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health"))
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         last = r.body();
-        JsonNode p = JSON.readTree(r.body()).path("processes");
-        if (r.statusCode() == 200 && CHILDREN.stream().allMatch(c -> p.path(c).asText().equals("up"))) return;
+        JsonNode p = JSON.readTree(r.body()).path("components");
+        if (r.statusCode() == 200 && CHILDREN.stream().allMatch(c -> p.path(c).path("process").asText().equals("up"))) {
+          return;
+        }
       } catch (java.io.IOException e) {
         // not listening yet
       }
