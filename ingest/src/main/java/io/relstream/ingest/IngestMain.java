@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -227,7 +228,10 @@ public final class IngestMain {
       LOG.info("stopping collector and streams app");
       collector.close();
       producer.close(Duration.ofSeconds(10));
-      streams.close(Duration.ofSeconds(30));
+      // a static member stays in the group on close unless told to leave (see streamsProperties)
+      streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+          org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+          .withTimeout(Duration.ofSeconds(30)));
       closed.countDown();
       LOG.info("stopped");
     }
@@ -301,7 +305,28 @@ public final class IngestMain {
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replication());
     p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+    // Static group membership: a process restarted after a crash (kill -9, OOM) rejoins under the same
+    // instance id and gets its partitions back at once. Without it the group waits for the dead member's
+    // session to time out (45 s) before the restarted one may consume: measured 46 s from kill -9 of
+    // ingest to the pre-kill events in the model in SupervisionIT. A clean stop leaves the group
+    // explicitly (see close), so other instances take over without that wait too.
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), groupInstanceId(c));
     return p;
+  }
+
+  /**
+   * One id per instance that survives its restarts: the application id, the host name and a hash of the
+   * absolute state directory (two instances on one host have two state directories).
+   */
+  static String groupInstanceId(Config c) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "localhost";
+    }
+    String dir = c.stateDir().toAbsolutePath().normalize().toString();
+    return c.applicationId() + "-" + host + "-" + Integer.toHexString(dir.hashCode());
   }
 
   /** The collector's producer: idempotent, acks=all, records up to {@link #maxRecordBytes}. */

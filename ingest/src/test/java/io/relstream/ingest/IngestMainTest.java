@@ -2,8 +2,10 @@ package io.relstream.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import org.apache.kafka.streams.StreamsConfig;
@@ -24,6 +26,18 @@ class IngestMainTest {
     assertEquals(10, c.maxBodyBytes());
     assertEquals(StreamsConfig.EXACTLY_ONCE_V2,
         IngestMain.streamsProperties(c).get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+  }
+
+  @Test
+  void staticGroupMembershipWithOneIdPerStateDirectory() throws Exception {
+    String key = StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    IngestMain.Config a = IngestMain.parse(new String[] {"--bootstrap", "h:1", "--state-dir", "/tmp/a"});
+    IngestMain.Config again = IngestMain.parse(new String[] {"--bootstrap", "h:1", "--state-dir", "/tmp/../tmp/a"});
+    IngestMain.Config b = IngestMain.parse(new String[] {"--bootstrap", "h:1", "--state-dir", "/tmp/b"});
+    Object id = IngestMain.streamsProperties(a).get(key);
+    assertEquals(id, IngestMain.streamsProperties(again).get(key), "a restart on the same state dir keeps its id");
+    assertNotEquals(id, IngestMain.streamsProperties(b).get(key), "a second instance gets its own id");
+    assertTrue(id.toString().startsWith("relstream-ingest-"), id.toString());
   }
 
   @Test
