@@ -118,7 +118,7 @@ public final class FrontBench {
       System.err.println("bench front: error: --seconds in (0, 120], --rounds in 1..20");
       System.exit(2);
     }
-    Routes routes = new Routes().get("/recommend/", r -> ApiResponse.text(200, "application/json", ANSWER));
+    Routes routes = new Routes().getPrefix("/recommend/", r -> ApiResponse.text(200, "application/json", ANSWER));
     try (HardenedHttpServer upstream = HardenedHttpServer.builder("upstream").port(0).routes(routes).build()) {
       upstream.start();
       try (FrontProxy front = new FrontProxy(0, upstream.port(), upstream.port(), () -> Map.of("serving", true))) {
