@@ -21,6 +21,7 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -110,14 +111,45 @@ final class FrontProxy implements AutoCloseable {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       if (restarting.contains(child)) {
-        response.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
         response.getHeaders().put(HttpHeader.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS));
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        String body = "{\"error\": \"" + child + " is restarting\", \"retryAfterSeconds\": " + RETRY_AFTER_SECONDS + "}";
-        response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", child + " is restarting");
+        body.put("retryAfterSeconds", RETRY_AFTER_SECONDS);
+        writeJson(response, HttpStatus.SERVICE_UNAVAILABLE_503, body, callback);
         return true;
       }
       return super.handle(request, response, callback);
+    }
+
+    /**
+     * The body streamed upstream, cut off once it passes the front's body limit (a chunked body declares no
+     * length, so the server could not refuse it before reading).
+     */
+    @Override
+    protected org.eclipse.jetty.client.Request.Content newProxyToServerRequestContent(Request clientToProxy,
+        Response proxyToClient, org.eclipse.jetty.client.Request proxyToServer) {
+      return new LimitedContent(super.newProxyToServerRequestContent(clientToProxy, proxyToClient, proxyToServer),
+          server.limits().maxBodyBytes());
+    }
+
+    /**
+     * A body over the limit is answered 413, whether the front cut it off or the child refused it first and
+     * closed its connection while the body was still being sent (the proxy would otherwise say 502).
+     */
+    @Override
+    protected void onServerToProxyResponseFailure(Request clientToProxy, org.eclipse.jetty.client.Request proxyToServer,
+        org.eclipse.jetty.client.Response serverToProxy, Response proxyToClient, Callback callback, Throwable failure) {
+      boolean tooLarge = serverToProxy != null && serverToProxy.getStatus() == HttpStatus.PAYLOAD_TOO_LARGE_413;
+      for (Throwable t = failure; t != null && !tooLarge; t = t.getCause()) {
+        tooLarge = t instanceof BodyTooLarge;
+      }
+      if (tooLarge && !proxyToClient.isCommitted()) {
+        proxyToClient.getHeaders().put(HttpHeader.CONNECTION, "close");
+        writeJson(proxyToClient, HttpStatus.PAYLOAD_TOO_LARGE_413,
+            Map.of("error", "body is over the limit of " + server.limits().maxBodyBytes() + " bytes"), callback);
+        return;
+      }
+      super.onServerToProxyResponseFailure(clientToProxy, proxyToServer, serverToProxy, proxyToClient, callback, failure);
     }
 
     /**
@@ -140,6 +172,75 @@ final class FrontProxy implements AutoCloseable {
       c.setIdleTimeout(30_000);
       c.setMaxConnectionsPerDestination(64);
       return c;
+    }
+  }
+
+  private static void writeJson(Response response, int status, Map<String, Object> body, Callback callback) {
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(body);
+    } catch (IOException e) {
+      bytes = "{\"error\": \"internal error\"}".getBytes(StandardCharsets.UTF_8);
+    }
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.write(true, ByteBuffer.wrap(bytes), callback);
+  }
+
+  /** The failure a body over the front's limit ends with. */
+  static final class BodyTooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    BodyTooLarge(long limit) {
+      super("body is over the limit of " + limit + " bytes");
+    }
+  }
+
+  /** A request body that fails with {@link BodyTooLarge} once more than {@code limit} bytes passed. */
+  private static final class LimitedContent implements org.eclipse.jetty.client.Request.Content {
+    private final org.eclipse.jetty.client.Request.Content in;
+    private final long limit;
+    private long seen;
+
+    LimitedContent(org.eclipse.jetty.client.Request.Content in, long limit) {
+      this.in = in;
+      this.limit = limit;
+    }
+
+    @Override
+    public Content.Chunk read() {
+      Content.Chunk chunk = in.read();
+      if (chunk == null || Content.Chunk.isFailure(chunk)) {
+        return chunk;
+      }
+      seen += chunk.remaining();
+      if (seen > limit) {
+        chunk.release();
+        BodyTooLarge tooLarge = new BodyTooLarge(limit);
+        in.fail(tooLarge);
+        return Content.Chunk.from(tooLarge, true);
+      }
+      return chunk;
+    }
+
+    @Override
+    public void demand(Runnable demandCallback) {
+      in.demand(demandCallback);
+    }
+
+    @Override
+    public void fail(Throwable failure) {
+      in.fail(failure);
+    }
+
+    @Override
+    public long getLength() {
+      return in.getLength();
+    }
+
+    @Override
+    public String getContentType() {
+      return in.getContentType();
     }
   }
 

@@ -149,4 +149,35 @@ class FrontProxyTest {
     }
     assertEquals(0, eventsBytes.get(), "nothing reached the collector");
   }
+
+  @Test
+  void aChunkedBodyOverTheFrontsLimitIs413FromTheFrontNot502() throws Exception {
+    long limit = HttpLimits.defaults().maxBodyBytes();
+    byte[] chunk = new byte[64 << 10];
+    java.util.Arrays.fill(chunk, (byte) ' ');
+    byte[] chunkHead = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    for (int attempt = 0; attempt < 5; attempt++) {
+      try (Socket s = new Socket("127.0.0.1", front.port())) {
+        s.setSoTimeout(10_000);
+        OutputStream out = s.getOutputStream();
+        out.write(("POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        long sent = 0;
+        try {
+          while (sent < 3 * limit) {
+            out.write(chunkHead);
+            out.write(chunk);
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            sent += chunk.length;
+          }
+        } catch (java.io.IOException closedUnderTheUpload) {
+          // the front stopped reading once it had answered
+        }
+        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertTrue(answer.startsWith("HTTP/1.1 413"), "attempt " + attempt + ": " + answer);
+        assertTrue(answer.contains("\"error\""), answer);
+      }
+    }
+    assertEquals(0, eventsBytes.get(), "the collector never got a whole body");
+  }
 }
