@@ -1,4 +1,4 @@
-package io.relstream.ingest;
+package io.relstream.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.relstream.schemas.Codecs;
@@ -38,33 +38,33 @@ import java.util.Set;
  * </ul>
  * Checks run in that order and the first failure is reported. Thread-safe (stateless apart from the clock).
  */
-final class EventValidator {
+public final class EventValidator {
 
-  static final Set<String> IMPRESSION_FIELDS =
+  public static final Set<String> IMPRESSION_FIELDS =
       Set.of("type", "eventId", "user", "item", "timestamp", "requestId", "position", "propensity");
-  static final Set<String> CLICK_FIELDS = Set.of("type", "eventId", "user", "item", "timestamp", "requestId");
+  public static final Set<String> CLICK_FIELDS = Set.of("type", "eventId", "user", "item", "timestamp", "requestId");
 
   /** Class of a rejection; {@link #label()} is the metrics label. */
-  enum Rejection {
+  public enum Rejection {
     NOT_AN_OBJECT, MISSING_FIELD, WRONG_TYPE, UNKNOWN_TYPE, UNKNOWN_FIELD, BAD_ID, BAD_TIMESTAMP,
     BAD_POSITION, BAD_PROPENSITY;
 
-    String label() {
+    public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
   }
 
   /** The outcome of a check: exactly one of {@code event} and {@code reason} is non-null. */
-  record Result(Event event, Rejection rejection, String reason) {
-    static Result valid(Event e) {
+  public record Result(Event event, Rejection rejection, String reason) {
+    public static Result valid(Event e) {
       return new Result(Objects.requireNonNull(e), null, null);
     }
 
-    static Result invalid(Rejection r, String reason) {
+    public static Result invalid(Rejection r, String reason) {
       return new Result(null, Objects.requireNonNull(r), Objects.requireNonNull(reason));
     }
 
-    boolean isValid() {
+    public boolean isValid() {
       return event != null;
     }
   }
@@ -83,7 +83,7 @@ final class EventValidator {
   private final Clock clock;
 
   /** @param clock the collector's clock: an event's arrival time */
-  EventValidator(Clock clock) {
+  public EventValidator(Clock clock) {
     this.clock = Objects.requireNonNull(clock);
   }
 
@@ -91,7 +91,7 @@ final class EventValidator {
    * Validates one JSON value from the collector and converts it to an Avro {@link Event} stamped with its
    * arrival time (the clock's now).
    */
-  Result validate(JsonNode node) {
+  public Result validate(JsonNode node) {
     try {
       long arrival = clock.millis();
       Event e = parse(node, arrival);
@@ -108,7 +108,7 @@ final class EventValidator {
    * @param recordTimestamp the Kafka record's timestamp: the arrival time of an event without a stamped one
    * @return empty when valid, else the rejection
    */
-  static Optional<Result> check(Event event, long recordTimestamp) {
+  public static Optional<Result> check(Event event, long recordTimestamp) {
     try {
       Object p = event == null ? null : event.getPayload();
       long arrival = event == null ? recordTimestamp : EventTime.arrival(event.getArrivalTime(), recordTimestamp);

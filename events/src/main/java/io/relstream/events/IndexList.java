@@ -1,4 +1,4 @@
-package io.relstream.ingest;
+package io.relstream.events;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,14 +9,14 @@ import java.util.List;
  * empty list is null (the key is deleted). Lists are short: the events of one (user, item) or one
  * (requestId, item) within the join window.
  */
-final class IndexList {
+public final class IndexList {
   private IndexList() {}
 
   /** One entry. */
-  record Entry(long timestamp, String eventId) {}
+  public record Entry(long timestamp, String eventId) {}
 
   /** How many events the list holds (0 for null), without parsing it. */
-  static int size(String value) {
+  public static int size(String value) {
     if (value == null) {
       return 0;
     }
@@ -31,7 +31,7 @@ final class IndexList {
     return n;
   }
 
-  static List<Entry> parse(String value) {
+  public static List<Entry> parse(String value) {
     List<Entry> out = new ArrayList<>();
     if (value == null) {
       return out;
@@ -48,19 +48,19 @@ final class IndexList {
     return out;
   }
 
-  static String format(List<Entry> entries) {
+  public static String format(List<Entry> entries) {
     if (entries.isEmpty()) {
       return null;
     }
     StringBuilder b = new StringBuilder();
     for (Entry e : entries) {
-      b.append(IngestTopology.pad(e.timestamp())).append(e.eventId().length()).append(':').append(e.eventId());
+      b.append(Joiner.pad(e.timestamp())).append(e.eventId().length()).append(':').append(e.eventId());
     }
     return b.toString();
   }
 
   /** The list with (timestamp, eventId) inserted in order. */
-  static String add(String value, long timestamp, String eventId) {
+  public static String add(String value, long timestamp, String eventId) {
     List<Entry> es = parse(value);
     Entry e = new Entry(Math.max(0, timestamp), eventId);
     int k = 0;
@@ -72,14 +72,14 @@ final class IndexList {
   }
 
   /** The list without eventId, or null when nothing is left. */
-  static String remove(String value, String eventId) {
+  public static String remove(String value, String eventId) {
     List<Entry> es = parse(value);
     es.removeIf(e -> e.eventId().equals(eventId));
     return format(es);
   }
 
   /** Every id, in event id order (the order of the v1 prefix scan). */
-  static List<String> ids(String value) {
+  public static List<String> ids(String value) {
     List<String> ids = new ArrayList<>();
     for (Entry e : parse(value)) {
       ids.add(e.eventId());
@@ -89,7 +89,7 @@ final class IndexList {
   }
 
   /** Ids with from &lt;= timestamp &lt;= to (from below 0 counts as 0), in (timestamp, id) order. */
-  static List<String> idsBetween(String value, long from, long to) {
+  public static List<String> idsBetween(String value, long from, long to) {
     List<String> ids = new ArrayList<>();
     long lo = Math.max(0, from);
     for (Entry e : parse(value)) {

@@ -1,4 +1,4 @@
-package io.relstream.ingest;
+package io.relstream.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.relstream.ingest.EventValidator.Rejection;
-import io.relstream.ingest.EventValidator.Result;
+import io.relstream.events.EventValidator.Rejection;
+import io.relstream.events.EventValidator.Result;
 import io.relstream.schemas.EventTime;
 import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.Event;

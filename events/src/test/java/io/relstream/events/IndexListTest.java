@@ -1,4 +1,4 @@
-package io.relstream.ingest;
+package io.relstream.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

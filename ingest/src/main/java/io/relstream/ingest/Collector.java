@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import io.relstream.events.EventValidator;
 import io.relstream.http.ApiResponse;
 import io.relstream.http.HardenedHttpServer;
 import io.relstream.http.HttpLimits;

@@ -1,9 +1,8 @@
 package io.relstream.ingest;
 
+import io.relstream.events.EventValidator;
 import io.relstream.schemas.Codecs;
-import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.Event;
-import io.relstream.schemas.avro.Impression;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,7 +51,7 @@ final class EventTimeExtractor implements TimestampExtractor {
   }
 
   static long timestamp(Event e) {
-    return e.getPayload() instanceof Impression i ? i.getTimestamp() : ((Click) e.getPayload()).getTimestamp();
+    return io.relstream.events.Joiner.timestamp(e);
   }
 
   /** The Kafka record timestamp the extractor handed on, else {@code fallback}. */

@@ -13,8 +13,8 @@ import java.util.Objects;
  *     {@code click.ts + W}
  * @param dedupeRetention how long (in stream time after first sight) an event id is remembered
  * @param punctuateInterval stream-time interval of the expiry punctuation; the default, 1 ms, runs it whenever
- *     stream time advances, so expiry is exact; a larger interval means fewer store scans but deadlines are
- *     then resolved up to one interval late
+ *     stream time advances; a larger interval means fewer store scans, and expired events are then emitted up
+ *     to one interval later (what is emitted does not change: {@link io.relstream.events.Joiner})
  * @param clock the collector's clock (events' arrival times)
  * @param persistentStores RocksDB stores (production) or in-memory ones (topology tests)
  * @param metrics where the streams app counts invalid, duplicate and undecodable events

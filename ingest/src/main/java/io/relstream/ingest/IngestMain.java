@@ -1,5 +1,6 @@
 package io.relstream.ingest;
 
+import io.relstream.events.EventValidator;
 import io.relstream.schemas.Topics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

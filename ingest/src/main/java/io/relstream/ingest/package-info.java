@@ -2,7 +2,7 @@
  * Ingest: the HTTP collector and the Kafka Streams validation, de-duplication and impression/click join.
  *
  * <ul>
- *   <li>{@link io.relstream.ingest.EventValidator}: the rules an event must pass, with precise reasons; used by
+ *   <li>{@link io.relstream.events.EventValidator} (module events): the rules an event must pass, with precise reasons; used by
  *       the collector (JSON) and the streams app (Avro from any producer).</li>
  *   <li>{@link io.relstream.ingest.Collector}: {@code POST /events} (JSON array or NDJSON) to the events topic,
  *       rejects to dead-letter; answers only after Kafka acknowledged every record.</li>

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.relstream.events.EventValidator;
 import io.relstream.schemas.Codecs;
 import io.relstream.schemas.Topics;
 import io.relstream.schemas.avro.Click;

@@ -271,6 +271,17 @@ final class IngestScenario {
   }
 
   /** As above, on any broker: committed records only, from the start, with 4 MiB fetches. */
+  /** Until the app's streams are RUNNING (2 min at most). */
+  static void awaitRunning(IngestMain.App app) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (app.streams.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline) {
+        fail("streams app not running: " + app.streams.state());
+      }
+      Thread.sleep(100);
+    }
+  }
+
   static void consume(String bootstrap, String topic, Predicate<ConsumerRecord<String, byte[]>> done) {
     Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",

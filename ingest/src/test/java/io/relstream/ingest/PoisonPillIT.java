@@ -76,7 +76,7 @@ class PoisonPillIT {
             StringSerializer.class, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
       String base = "http://127.0.0.1:" + app.address.getPort();
       HttpClient http = HttpClient.newHttpClient();
-      awaitRunning(app);
+      IngestScenario.awaitRunning(app);
       long now = System.currentTimeMillis();
 
       // The broker really refuses a record 3 h ahead of its clock (what a changelog write of the forged
@@ -142,16 +142,6 @@ class PoisonPillIT {
       }
       assertTrue(app.metrics.prometheus().contains(
           "relstream_ingest_streams_events_invalid_total{reason=\"broker_window\"} 1"), app.metrics.prometheus());
-    }
-  }
-
-  private static void awaitRunning(IngestMain.App app) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    while (app.streams.state() != KafkaStreams.State.RUNNING) {
-      if (System.nanoTime() > deadline) {
-        fail("streams app not running: " + app.streams.state());
-      }
-      Thread.sleep(100);
     }
   }
 }
