@@ -80,6 +80,11 @@ final class StreamReplay {
         rows.put(spec.name(), row(spec, logs.get(0), runs));
       }
       bar.finish(null);
+      for (StreamReplayConfig.StreamSpec spec : config.stream()) {
+        Map<String, Object> c = rows.get(spec.name()).config();
+        log.printf(Locale.ROOT, "%s: %s events trained per run, %.0f events/s (job running time, mean over %d seed(s))%n",
+            spec.name(), c.get("eventsTrained"), (Double) c.get("eventsPerSecond"), seeds);
+      }
     }
 
     Map<String, Object> tuning = Map.of();
