@@ -1,5 +1,6 @@
 package io.relstream.replay;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -8,12 +9,12 @@ import java.util.Set;
  * GNU-style options: {@code --name value}, {@code --name=value}, and boolean flags. Every option is
  * declared up front so a misspelt one is an error, never silently ignored.
  */
-final class Args {
+public final class Args {
   private final Map<String, String> values = new LinkedHashMap<>();
 
   private Args() {}
 
-  static Args parse(String[] argv, Set<String> valued, Set<String> flags) throws UsageException {
+  public static Args parse(String[] argv, Set<String> valued, Set<String> flags) throws UsageException {
     Args a = new Args();
     for (int k = 0; k < argv.length; k++) {
       String arg = argv[k];
@@ -47,15 +48,20 @@ final class Args {
     return a;
   }
 
-  boolean has(String name) {
+  /** The options given, in command-line order (a repeated option counts once). */
+  public Set<String> given() {
+    return Collections.unmodifiableSet(values.keySet());
+  }
+
+  public boolean has(String name) {
     return values.containsKey(name);
   }
 
-  String get(String name, String fallback) {
+  public String get(String name, String fallback) {
     return values.getOrDefault(name, fallback);
   }
 
-  int getInt(String name, int fallback, int min, int max) throws UsageException {
+  public int getInt(String name, int fallback, int min, int max) throws UsageException {
     String v = values.get(name);
     if (v == null) return fallback;
     try {
@@ -70,7 +76,7 @@ final class Args {
   }
 
   /** A float option within [min, max], or null when absent. */
-  Float getFloat(String name, float min, float max) throws UsageException {
+  public Float getFloat(String name, float min, float max) throws UsageException {
     String v = values.get(name);
     if (v == null) return null;
     try {

@@ -12,6 +12,7 @@ import io.relstream.core.metrics.TestSet;
 import io.relstream.core.model.ModelConfig;
 import io.relstream.core.train.TrainResult;
 import io.relstream.core.train.Trainer;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import java.util.concurrent.Future;
  * {@link Trainer}, and evaluates each on the missing-at-random test set, for all test items and for
  * rare items. Only adapts core: no math of its own beyond mean and standard deviation over seeds.
  */
-final class Replay {
+public final class Replay {
   static final int[] KS = {1, 3, 5};
   /** Yahoo! R3's rare-item threshold in the paper: items with at most 500 training clicks. */
   static final long YAHOO_RARE_MAX_CLICKS = 500;
@@ -70,6 +71,41 @@ final class Replay {
     validation = TestSet.of(data.validation, data.numUsers);
   }
 
+  /**
+   * Loads the data set of {@code config}, holds out its validation split, creates the output
+   * directory and prints what was loaded to {@code log}.
+   */
+  public static Replay prepare(ReplayConfig config, PrintStream log) throws DataFormatException, UsageException {
+    Dataset dataset = load(config);
+    ImplicitFeedback data;
+    try {
+      data = ImplicitFeedback.prepare(dataset, config.validationFraction(), config.splitSeed());
+    } catch (IllegalArgumentException e) {
+      throw new DataFormatException(config.dataDir() + ": " + e.getMessage());
+    }
+    try {
+      Files.createDirectories(config.out());
+    } catch (IOException e) {
+      throw new UsageException("cannot create --out " + config.out() + ": " + e.getMessage());
+    }
+    log.printf(Locale.ROOT, "%s: %d users x %d items; %d training ratings (%d held out for validation), "
+            + "%d training clicks, %d test ratings%n", dataset.name(), data.numUsers, data.numItems,
+        data.train.size(), data.validation.size(), data.positiveCount(), dataset.test().size());
+    Replay replay = new Replay(config, data, log);
+    log.printf(Locale.ROOT, "rare items: %s (%d of %d items; %d test users have one)%n",
+        replay.rareDefinition, replay.rareItems, data.numItems, replay.testRare.userCount());
+    return replay;
+  }
+
+  public ReplayConfig config() {
+    return config;
+  }
+
+  /** The training view: the ratings after the validation hold-out, binarised. */
+  public ImplicitFeedback data() {
+    return data;
+  }
+
   static Dataset load(ReplayConfig c) throws DataFormatException {
     if (!Files.isDirectory(c.dataDir())) {
       throw new DataFormatException(c.dataDir() + ": data directory not found (use --data-dir)");
@@ -81,6 +117,79 @@ final class Replay {
     long[] sorted = clicks.clone();
     Arrays.sort(sorted);
     return sorted[(sorted.length - 1) / 2];
+  }
+
+  /** The rows of {@link #trainModels} and what the report says about the tuning. */
+  public record Trained(List<ModelMetrics> rows, Map<String, Object> tuning) {}
+
+  /**
+   * Trains every model of the configuration for every seed (then, with --tune, tunes each and trains
+   * the best again) and evaluates them, with a progress bar on the log.
+   *
+   * @param suffix appended to each preset's name in the report ("" for the batch replay's own names)
+   */
+  public Trained trainModels(String suffix) throws InterruptedException {
+    List<ModelMetrics> results = new ArrayList<>();
+    long totalSteps = 0;
+    for (ModelConfig m : config.models()) totalSteps += (long) m.steps() * config.seeds();
+    ProgressBar bar = new ProgressBar(log, "training", totalSteps);
+    for (ModelConfig m : config.models()) {
+      results.add(runModel(m, m.name() + suffix, Map.of(), bar));
+    }
+    bar.finish(null);
+
+    Map<String, Object> tuning = new LinkedHashMap<>();
+    if (config.tune() && !config.models().isEmpty()) {
+      ProgressBar tuneBar = new ProgressBar(log, "tuning", (long) config.tuneTrials() * config.models().size());
+      List<Tuner.Outcome> outcomes = new ArrayList<>();
+      for (ModelConfig m : config.models()) {
+        outcomes.add(Tuner.tune(data, validation, m, config.tuneTrials(), config.kernel(), 20201, tuneBar));
+      }
+      tuneBar.finish(null);
+      long tunedSteps = 0;
+      for (Tuner.Outcome o : outcomes) tunedSteps += (long) o.best().steps() * config.seeds();
+      ProgressBar tunedBar = new ProgressBar(log, "tuned", tunedSteps);
+      for (int k = 0; k < outcomes.size(); k++) {
+        Tuner.Outcome o = outcomes.get(k);
+        String name = config.models().get(k).name() + suffix + "-tuned";
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("validationCriterion", o.bestCriterion());
+        results.add(runModel(o.best(), name, extra, tunedBar));
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("trials", o.trials().size());
+        t.put("rejectedDegenerate", o.trials().stream().filter(x -> x.criterion() == Double.NEGATIVE_INFINITY).count());
+        t.put("bestCriterion", o.bestCriterion());
+        t.put("defaultCriterion", o.trials().get(0).criterion());
+        t.put("chosen", describe(o.best()));
+        tuning.put(name, t);
+      }
+      tunedBar.finish(null);
+    }
+    return new Trained(results, tuning);
+  }
+
+  /** The report's descriptive keys: protocols, test users, rare items, split (and the tuning, if any). */
+  public Map<String, Object> reportExtra(Map<String, Object> tuning) {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("protocol", "paper: unprefixed keys (DCG, Recall, MAP as in the reference evaluation); "
+        + "standard: nDCG and StdRecall (binary relevance, users with a relevant test item)");
+    extra.put("testUsers", testAll.userCount());
+    extra.put("rareItems", Map.of("definition", rareDefinition, "maxClicks", rareMaxClicks,
+        "items", rareItems, "testUsers", testRare.userCount()));
+    extra.put("splitSeed", config.splitSeed());
+    extra.put("validationFraction", config.validationFraction());
+    if (!tuning.isEmpty()) {
+      extra.put("tuning", Map.of("criterion", Tuner.CRITERION, "trialsPerModel", config.tuneTrials(),
+          "models", tuning));
+    }
+    return extra;
+  }
+
+  /** The report's notes: the rare-item definition, the standard deviation, the tuning. */
+  public String notes(boolean tuned) {
+    return "Rare items: " + rareDefinition + ". Standard deviations are over seeds (ddof = 0)."
+        + (tuned ? " Tuned rows: best of " + config.tuneTrials() + " random-search trials per model by "
+            + Tuner.CRITERION + "." : "");
   }
 
   /** Trains {@code model} for every seed and evaluates it; seeds run in parallel on the Java path. */
@@ -109,7 +218,7 @@ final class Replay {
       cfg.put("ranOnOpenCL", runs.get(0).train.ranOnOpenCL());
       cfg.putAll(extraConfig);
       double seconds = runs.stream().mapToDouble(r -> r.train.seconds()).average().orElse(0);
-      return new ModelMetrics(reportName, cfg, seconds, aggregate(runs, true), aggregate(runs, false));
+      return metrics(reportName, cfg, seconds, runs.stream().map(r -> new Evaluation(r.all, r.rare)).toList());
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RuntimeException re) throw re;
@@ -124,15 +233,33 @@ final class Replay {
   private SeedRun runSeed(ModelConfig model, long seed, ProgressBar bar, String name) {
     TrainResult r = Trainer.train(data, model, seed, config.kernel(),
         (step, steps, loss) -> bar.advance(1, String.format(Locale.ROOT, "%s seed %d loss %.4f", name, seed, loss)));
-    var scorer = (RankingMetrics.Scorer) r.model()::score;
-    return new SeedRun(r, RankingMetrics.evaluate(testAll, scorer, KS),
-        RankingMetrics.evaluate(testRare, scorer, KS));
+    Evaluation e = evaluate(r.model()::score);
+    return new SeedRun(r, e.all(), e.rare());
   }
 
-  private static Map<String, Stat> aggregate(List<SeedRun> runs, boolean all) {
+  /**
+   * One seed's metrics on the test set, over all test items and over rare items.
+   *
+   * @param all metric key ({@link RankingMetrics#keys} of {@link #KS}) to value, all test items
+   * @param rare the same on the rare-item subset
+   */
+  public record Evaluation(Map<String, Double> all, Map<String, Double> rare) {}
+
+  /** Evaluates one scorer (indices of the data set) on the test set, all items and rare items. */
+  public Evaluation evaluate(RankingMetrics.Scorer scorer) {
+    return new Evaluation(RankingMetrics.evaluate(testAll, scorer, KS), RankingMetrics.evaluate(testRare, scorer, KS));
+  }
+
+  /** A report row from per-seed evaluations: mean and standard deviation over them. */
+  public static ModelMetrics metrics(String reportName, Map<String, Object> config, double trainSeconds,
+      List<Evaluation> seeds) {
+    return new ModelMetrics(reportName, config, trainSeconds, aggregate(seeds, true), aggregate(seeds, false));
+  }
+
+  private static Map<String, Stat> aggregate(List<Evaluation> runs, boolean all) {
     Map<String, Stat> out = new LinkedHashMap<>();
     for (String key : RankingMetrics.keys(KS)) {
-      double[] v = runs.stream().mapToDouble(r -> (all ? r.all : r.rare).get(key)).toArray();
+      double[] v = runs.stream().mapToDouble(r -> (all ? r.all() : r.rare()).get(key)).toArray();
       out.put(key, stat(v));
     }
     return out;

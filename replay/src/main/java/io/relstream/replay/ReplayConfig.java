@@ -17,7 +17,7 @@ import java.util.Set;
  * @param rareMaxClicks items with at most this many training clicks form the "rare" subset; negative
  *     means the data set's default (Yahoo! R3: 500, as in the paper; Coat: the median item's count)
  */
-record ReplayConfig(
+public record ReplayConfig(
     String dataset,
     Path dataDir,
     List<ModelConfig> models,
@@ -32,10 +32,12 @@ record ReplayConfig(
     long rareMaxClicks,
     boolean verbose) {
 
-  static final Set<String> VALUED = Set.of("dataset", "data-dir", "models", "seeds", "out", "dim",
+  /** The options that take a value. */
+  public static final Set<String> VALUED = Set.of("dataset", "data-dir", "models", "seeds", "out", "dim",
       "steps", "batch", "lr", "l2", "clip", "eta", "loss", "negatives", "kernel", "split-seed",
       "tune-trials", "threads", "rare-max-clicks");
-  static final Set<String> FLAGS = Set.of("tune", "verbose", "help");
+  /** The boolean options. */
+  public static final Set<String> FLAGS = Set.of("tune", "verbose", "help");
 
   static final String USAGE = String.join("\n",
       "usage: relstream replay --dataset coat|yahoo-r3 [--data-dir DIR] [--models relmf,mf,wmf,rmf]",
@@ -52,6 +54,24 @@ record ReplayConfig(
 
   static ReplayConfig parse(String[] argv, Path home) throws UsageException {
     Args a = Args.parse(argv, VALUED, FLAGS);
+    Set<String> names = new LinkedHashSet<>();
+    for (String m : a.get("models", "relmf,mf,wmf").split(",")) {
+      if (!m.isBlank()) names.add(m.strip().toLowerCase(Locale.ROOT));
+    }
+    if (names.isEmpty()) {
+      throw new UsageException("--models names no model");
+    }
+    return of(a, home, List.copyOf(names));
+  }
+
+  /**
+   * The configuration of parsed options {@code a} (any of {@link #VALUED} and {@link #FLAGS} are read,
+   * others ignored) with the given model presets, each with the options' overrides applied. The list
+   * may be empty: a caller that trains other models still gets the data set, split and test sets.
+   *
+   * @param presets names of {@link ModelConfig#preset} presets
+   */
+  public static ReplayConfig of(Args a, Path home, List<String> presets) throws UsageException {
     String dataset = a.get("dataset", null);
     if (dataset == null) {
       throw new UsageException("--dataset is required (coat or yahoo-r3)");
@@ -64,15 +84,8 @@ record ReplayConfig(
         : home.resolve("..").resolve("shared").resolve("data").resolve(dataset).normalize();
     Path out = a.has("out") ? Path.of(a.get("out", null)) : home.resolve("target").resolve("replay-" + dataset);
 
-    Set<String> names = new LinkedHashSet<>();
-    for (String m : a.get("models", "relmf,mf,wmf").split(",")) {
-      if (!m.isBlank()) names.add(m.strip().toLowerCase(Locale.ROOT));
-    }
-    if (names.isEmpty()) {
-      throw new UsageException("--models names no model");
-    }
     List<ModelConfig> models = new ArrayList<>();
-    for (String name : names) {
+    for (String name : presets) {
       ModelConfig c;
       try {
         c = ModelConfig.preset(name);

@@ -1,14 +1,14 @@
 package io.relstream.replay;
 
 /** A command-line or input problem the user can fix: printed as one line, exit code 2. */
-final class UsageException extends Exception {
+public final class UsageException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  UsageException(String message) {
+  public UsageException(String message) {
     super(message);
   }
 
-  UsageException(String message, Throwable cause) {
+  public UsageException(String message, Throwable cause) {
     super(message, cause);
   }
 }

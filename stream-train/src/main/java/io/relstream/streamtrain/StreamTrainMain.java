@@ -31,8 +31,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  *   StreamTrainMain --bootstrap HOST:PORT --checkpoint-dir DIR [--checkpoint-interval-ms 2000]
- *                   [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto] [--flush-idle-ms 500]
+ *                   [--parallelism 1] [--flush-idle-ms 500]
  *                   [--rest-port 0] [--health-port 0] [--bind 127.0.0.1] [--token T] [--min-free-disk-mb 1024]
+ *                   [trainer settings: --dim --lr --l2 --clip --loss --eta --batch-size
+ *                    --negatives-per-positive --kernel --propensity, see {@link TrainFlags}]
  * </pre>
  *
  * <p>Flink's REST endpoint binds 127.0.0.1 only, on {@code --rest-port} (0: a free port, printed),
@@ -53,9 +55,9 @@ public final class StreamTrainMain {
   static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
 
   static final String USAGE = "usage: StreamTrainMain --bootstrap HOST:PORT --checkpoint-dir DIR"
-      + " [--checkpoint-interval-ms 2000] [--parallelism 1] [--batch-size N] [--kernel java|opencl|auto]"
+      + " [--checkpoint-interval-ms 2000] [--parallelism 1]"
       + " [--flush-idle-ms 500] [--rest-port 0] [--health-port 0] [--bind 127.0.0.1] [--token T]"
-      + " [--min-free-disk-mb 1024]   (no --token: $RELSTREAM_TOKEN, else none)";
+      + " [--min-free-disk-mb 1024] " + TrainFlags.USAGE + "   (no --token: $RELSTREAM_TOKEN, else none)";
 
   /**
    * Parsed arguments.
@@ -65,8 +67,7 @@ public final class StreamTrainMain {
    * @param checkpointIntervalMs checkpoint interval; also how often model updates become visible
    *     (read_committed consumers see a checkpoint's rows when it completes)
    * @param parallelism of sources and sinks (the propensity and trainer operators run at 1)
-   * @param batchSize events per mini-batch
-   * @param kernel java, opencl or auto
+   * @param train the trainer's settings ({@link TrainFlags}), idle flush aside
    * @param flushIdleMs train a partial batch after this much idle time (0: only full batches)
    * @param restPort Flink's REST port on 127.0.0.1 (0: any free port)
    * @param healthPort the health server's port (0: any free port)
@@ -74,8 +75,8 @@ public final class StreamTrainMain {
    * @param token bearer token of the health server, or null
    * @param minFreeDiskMb /health is degraded below this many MiB free under the checkpoint dir
    */
-  record Args(String bootstrap, Path checkpointDir, long checkpointIntervalMs, int parallelism, int batchSize,
-      String kernel, long flushIdleMs, int restPort, int healthPort, String bind, String token,
+  record Args(String bootstrap, Path checkpointDir, long checkpointIntervalMs, int parallelism, TrainConfig train,
+      long flushIdleMs, int restPort, int healthPort, String bind, String token,
       long minFreeDiskMb) {
 
     /** Never prints the token. */
@@ -91,8 +92,7 @@ public final class StreamTrainMain {
       Path dir = null;
       long interval = 2000;
       int parallelism = 1;
-      int batch = TrainConfig.defaults().trainer().batchSize();
-      String kernel = "java";
+      TrainConfig train = TrainConfig.defaults();
       long flushIdle = 500;
       int restPort = 0;
       int healthPort = 0;
@@ -106,13 +106,15 @@ public final class StreamTrainMain {
               : "unexpected argument '" + flag + "'");
         }
         String v = argv[++k];
+        if (flag.startsWith("--") && TrainFlags.NAMES.contains(flag.substring(2))) {
+          train = TrainFlags.apply(train, flag.substring(2), v);
+          continue;
+        }
         switch (flag) {
           case "--bootstrap" -> bootstrap = v;
           case "--checkpoint-dir" -> dir = Paths.get(v);
           case "--checkpoint-interval-ms" -> interval = positiveLong(flag, v);
           case "--parallelism" -> parallelism = (int) positiveLong(flag, v);
-          case "--batch-size" -> batch = (int) positiveLong(flag, v);
-          case "--kernel" -> kernel = v;
           case "--flush-idle-ms" -> flushIdle = nonNegativeLong(flag, v);
           case "--rest-port" -> restPort = port(flag, v);
           case "--health-port" -> healthPort = port(flag, v);
@@ -129,9 +131,6 @@ public final class StreamTrainMain {
       if (dir == null) {
         throw new IllegalArgumentException("--checkpoint-dir DIR is required");
       }
-      if (!kernel.matches("java|opencl|auto")) {
-        throw new IllegalArgumentException("--kernel must be java, opencl or auto, got '" + kernel + "'");
-      }
       boolean loopback;
       try {
         loopback = java.net.InetAddress.getByName(bind).isLoopbackAddress();
@@ -141,7 +140,7 @@ public final class StreamTrainMain {
       if (!loopback && token == null) {
         throw new IllegalArgumentException("--bind " + bind + " is beyond loopback: give --token too");
       }
-      return new Args(bootstrap, dir, interval, parallelism, batch, kernel, flushIdle, restPort, healthPort, bind,
+      return new Args(bootstrap, dir, interval, parallelism, train, flushIdle, restPort, healthPort, bind,
           token, minFree);
     }
 
@@ -173,9 +172,13 @@ public final class StreamTrainMain {
       throw new IllegalArgumentException(flag + " must be a positive integer, got '" + v + "'");
     }
 
+    /** Events per mini-batch. */
+    int batchSize() {
+      return train.trainer().batchSize();
+    }
+
     TrainConfig trainConfig() {
-      TrainConfig d = TrainConfig.defaults();
-      return d.withTrainer(d.trainer().withBatchSize(batchSize)).withKernel(kernel).withFlushIdleMs(flushIdleMs);
+      return train.withFlushIdleMs(flushIdleMs);
     }
   }
 

@@ -50,6 +50,14 @@ public record TrainConfig(OnlineConfig trainer, OnlinePropensity.Mode propensity
     return new TrainConfig(v, propensity, eta, halfLifeMillis, kernel, flushIdleMs);
   }
 
+  public TrainConfig withPropensity(OnlinePropensity.Mode v) {
+    return new TrainConfig(trainer, v, eta, halfLifeMillis, kernel, flushIdleMs);
+  }
+
+  public TrainConfig withEta(double v) {
+    return new TrainConfig(trainer, propensity, v, halfLifeMillis, kernel, flushIdleMs);
+  }
+
   public TrainConfig withKernel(String v) {
     return new TrainConfig(trainer, propensity, eta, halfLifeMillis, v, flushIdleMs);
   }

@@ -9,6 +9,7 @@ import io.relstream.schemas.avro.ModelUpdate;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -34,6 +35,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * Since the snapshot is taken between records, the updates emitted before the barrier and the state agree,
  * and a restore re-emits exactly the batches after the checkpoint (identically, on the Java path).
  * Runs at parallelism 1 (see the package comment for how the model shards beyond).
+ *
+ * <p>Accumulator {@value TrainingJob#EVENTS_TRAINED}: the stream events in the batches this attempt
+ * trained ({@link BatchUpdate#events()} summed; sampled negatives not counted). Like every Flink
+ * accumulator it starts at 0 in each attempt, so after a restore it counts the events since then.
  */
 final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     implements OneInputStreamOperator<Example, ModelUpdate>, BoundedOneInput {
@@ -44,6 +49,7 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   private transient long lastEventMillis;
   private transient boolean timerSet;
   private transient String kernelReason;
+  private transient LongCounter eventsTrained;
 
   TrainerOperator(TrainConfig config) {
     this.config = config;
@@ -81,6 +87,8 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   @Override
   public void open() throws Exception {
     super.open();
+    eventsTrained = new LongCounter();
+    getRuntimeContext().addAccumulator(TrainingJob.EVENTS_TRAINED, eventsTrained);
     // metrics <operator scope>.kernel.opencl (1 on OpenCL, else 0) and .kernel.choice (path, device, why)
     MetricGroup kernelGroup = getMetricGroup().addGroup("kernel");
     kernelGroup.gauge("opencl", (Gauge<Integer>) () -> "opencl".equals(trainer.kernelPath()) ? 1 : 0);
@@ -131,6 +139,7 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     if (b == null) {
       return;
     }
+    eventsTrained.add(b.events());
     for (ModelUpdate u : toRecords(b)) {
       output.collect(new StreamRecord<>(u));
     }

@@ -35,6 +35,9 @@ public final class TrainingJob {
   static final String TRAINER_UID = "trainer";
   static final String SINK_UID = "model-updates-sink";
 
+  /** Name of the trainer's accumulator: stream events in trained batches (a Long). */
+  public static final String EVENTS_TRAINED = "eventsTrained";
+
   /** Adds the job to {@code env} reading from {@code source}. */
   public static void build(StreamExecutionEnvironment env, Source<Interaction, ?, ?> source,
       Sink<ModelUpdate> sink, TrainConfig config) {
