@@ -103,6 +103,23 @@ public final class EventValidator {
   }
 
   /**
+   * Validates one JSON value of a logged event (the collector's format, read back from a file) with the
+   * collector's rules. A log line carries no arrival time, so the event's own timestamp stands in for it:
+   * the lead rule cannot be checked, the lower bound and every other rule are.
+   */
+  public static Result validateLogged(JsonNode node) {
+    JsonNode ts = node == null ? null : node.get("timestamp");
+    long arrival = ts != null && ts.isIntegralNumber() && ts.canConvertToLong() ? ts.longValue() : 0L;
+    try {
+      Event e = parse(node, arrival);
+      e.setArrivalTime(arrival);
+      return Result.valid(e);
+    } catch (Reject r) {
+      return Result.invalid(r.rejection, r.getMessage());
+    }
+  }
+
+  /**
    * Re-validates an Avro event (ids, timestamp, position, propensity) written by any producer.
    *
    * @param recordTimestamp the Kafka record's timestamp: the arrival time of an event without a stamped one
@@ -133,7 +150,7 @@ public final class EventValidator {
     }
   }
 
-  private Event parse(JsonNode node, long arrival) throws Reject {
+  private static Event parse(JsonNode node, long arrival) throws Reject {
     if (node == null || !node.isObject()) {
       throw new Reject(Rejection.NOT_AN_OBJECT,
           "event is not a JSON object (got " + kind(node) + ")");

@@ -76,7 +76,12 @@ public final class Replay {
    * directory and prints what was loaded to {@code log}.
    */
   public static Replay prepare(ReplayConfig config, PrintStream log) throws DataFormatException, UsageException {
-    Dataset dataset = load(config);
+    return prepare(config, load(config), log);
+  }
+
+  /** As {@link #prepare(ReplayConfig, PrintStream)} with data read by the caller. */
+  public static Replay prepare(ReplayConfig config, Dataset dataset, PrintStream log)
+      throws DataFormatException, UsageException {
     ImplicitFeedback data;
     try {
       data = ImplicitFeedback.prepare(dataset, config.validationFraction(), config.splitSeed());

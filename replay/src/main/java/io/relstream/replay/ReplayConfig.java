@@ -83,7 +83,17 @@ public record ReplayConfig(
     Path dataDir = a.has("data-dir") ? Path.of(a.get("data-dir", null))
         : home.resolve("..").resolve("shared").resolve("data").resolve(dataset).normalize();
     Path out = a.has("out") ? Path.of(a.get("out", null)) : home.resolve("target").resolve("replay-" + dataset);
+    return of(a, presets, dataset, dataDir, out);
+  }
 
+  /**
+   * As {@link #of(Args, Path, List)} for data that is not one of the shipped data sets (an event log, say):
+   * {@code dataset} names it in the report, {@code dataDir} is where it was read from; the caller hands the
+   * {@link io.relstream.core.data.Dataset} to {@link Replay#prepare(ReplayConfig, io.relstream.core.data.Dataset,
+   * java.io.PrintStream)}.
+   */
+  public static ReplayConfig of(Args a, List<String> presets, String dataset, Path dataDir, Path out)
+      throws UsageException {
     List<ModelConfig> models = new ArrayList<>();
     for (String name : presets) {
       ModelConfig c;

@@ -26,6 +26,10 @@ import java.util.SplittableRandom;
  * </ul>
  * Pass p &gt; 0 repeats the same ratings in a fresh order drawn from the same generator, so a seed fixes
  * every pass. Ids are those of the files: Coat's 0-based row and column, Yahoo! R3's 1-based ids.
+ *
+ * <p>{@link #ofInteractions}: an own event log's joined interactions ({@link EventLog}) in time order;
+ * pass p &gt; 0 feeds them again in the same order, each event id suffixed {@code #p} and its timestamp
+ * moved on by p times the log's span, so time keeps moving forward.
  */
 final class LoggedEvents implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -59,9 +63,16 @@ final class LoggedEvents implements Serializable {
   private final int[] users;
   private final int[] items;
   private final boolean[] clicked;
+  /** An event log's interactions (null for a data set's ratings). */
+  private final List<Interaction> joined;
+  private final long span;
+  private final int joinedPasses;
 
   private LoggedEvents(String dataset, Log log, int idOffset, int perPass, int[] users, int[] items,
-      boolean[] clicked) {
+      boolean[] clicked, List<Interaction> joined, long span, int joinedPasses) {
+    this.joined = joined;
+    this.joinedPasses = joinedPasses;
+    this.span = span;
     this.dataset = dataset;
     this.log = log;
     this.idOffset = idOffset;
@@ -106,7 +117,17 @@ final class LoggedEvents implements Serializable {
       }
     }
     String name = data.dataset.name();
-    return new LoggedEvents(name, log, idOffset(name), n, users, items, clicked);
+    return new LoggedEvents(name, log, idOffset(name), n, users, items, clicked, null, 0, 0);
+  }
+
+  /** An event log's joined interactions (time order), {@code passes} times. */
+  static LoggedEvents ofInteractions(String name, List<Interaction> joined, int passes) {
+    if (joined.isEmpty()) {
+      throw new IllegalArgumentException(name + ": no interaction to replay");
+    }
+    long span = joined.get(joined.size() - 1).getTimestamp() - joined.get(0).getTimestamp() + 1;
+    Math.multiplyExact(joined.size(), passes); // the log's events over all passes must fit an int
+    return new LoggedEvents(name, null, 0, joined.size(), null, null, null, new ArrayList<>(joined), span, passes);
   }
 
   /** What a file id is over the 0-based index: Yahoo! R3's ids are 1-based, Coat's positions 0-based. */
@@ -121,15 +142,22 @@ final class LoggedEvents implements Serializable {
 
   /** Events over all passes. */
   int size() {
-    return users.length;
+    return joined != null ? perPass * joinedPasses : users.length;
   }
 
+  /** The part of a data set the stream sees; null for an event log. */
   Log log() {
     return log;
   }
 
   /** Event k. */
   Interaction event(int k) {
+    if (joined != null) {
+      int pass = k / perPass;
+      Interaction i = joined.get(k % perPass);
+      return pass == 0 ? i : Interaction.newBuilder(i).setEventId(i.getEventId() + "#" + pass)
+          .setTimestamp(i.getTimestamp() + pass * span).build();
+    }
     String user = Integer.toString(users[k] + idOffset);
     String item = Integer.toString(items[k] + idOffset);
     long slot = T0 + SPACING_MS * k;

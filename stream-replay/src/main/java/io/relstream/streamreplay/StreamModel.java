@@ -67,15 +67,31 @@ final class StreamModel {
    * looked up once per index.
    */
   RankingMetrics.Scorer scorer(int numUsers, int numItems, int idOffset) {
+    return scorer(offsetIds(numUsers, idOffset), offsetIds(numItems, idOffset));
+  }
+
+  /** The ids index + {@code offset} of {@code n} indices. */
+  static String[] offsetIds(int n, int offset) {
+    String[] ids = new String[n];
+    for (int k = 0; k < n; k++) {
+      ids[k] = Integer.toString(k + offset);
+    }
+    return ids;
+  }
+
+  /** A scorer over indices whose ids are {@code userIds[u]} and {@code itemIds[i]}. */
+  RankingMetrics.Scorer scorer(String[] userIds, String[] itemIds) {
+    int numUsers = userIds.length;
+    int numItems = itemIds.length;
     float[][] p = new float[numUsers][];
     for (int u = 0; u < numUsers; u++) {
-      ModelRow r = users.get(Integer.toString(u + idOffset));
+      ModelRow r = users.get(userIds[u]);
       p[u] = r == null ? null : r.vector();
     }
     float[][] q = new float[numItems][];
     float[] fallback = new float[numItems];
     for (int i = 0; i < numItems; i++) {
-      String id = Integer.toString(i + idOffset);
+      String id = itemIds[i];
       ModelRow r = items.get(id);
       q[i] = r == null ? null : r.vector();
       fallback[i] = (float) fallback(id);

@@ -10,6 +10,7 @@ import io.relstream.replay.Replay;
 import io.relstream.replay.ReplayConfig;
 import io.relstream.replay.ReplayReport;
 import io.relstream.replay.UsageException;
+import io.relstream.schemas.avro.Interaction;
 import io.relstream.streamtrain.TrainConfig;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -35,19 +36,58 @@ final class StreamReplay {
 
   private final StreamReplayConfig config;
   private final Replay replay;
+  /** The own event log, or null for a data set. */
+  private final EventLog events;
+  private final String[] userIds;
+  private final String[] itemIds;
   private final PrintStream log;
 
-  StreamReplay(StreamReplayConfig config, Replay replay, PrintStream log) {
+  StreamReplay(StreamReplayConfig config, Replay replay, EventLog events, PrintStream log) {
     this.config = config;
     this.replay = replay;
+    this.events = events;
+    ImplicitFeedback data = replay.data();
+    int offset = LoggedEvents.idOffset(data.dataset.name());
+    this.userIds = events != null ? events.userIds() : StreamModel.offsetIds(data.numUsers, offset);
+    this.itemIds = events != null ? events.itemIds() : StreamModel.offsetIds(data.numItems, offset);
     this.log = log;
   }
 
   static void execute(StreamReplayConfig config, PrintStream out, PrintStream err)
       throws DataFormatException, UsageException, IOException, InterruptedException {
     ReplayConfig batch = config.batch();
-    Replay replay = Replay.prepare(batch, err);
-    new StreamReplay(config, replay, err).run(out);
+    if (config.events() == null) {
+      new StreamReplay(config, Replay.prepare(batch, err), null, err).run(out);
+      return;
+    }
+    EventLog events = EventLog.read(config.events(), config.test(), err);
+    err.printf(Locale.ROOT, "%s: %d lines, %d valid events (%d duplicates dropped), %d rejected%s -> %d interactions"
+            + "%n", config.events().getFileName(), events.lines(), events.accepted(), events.duplicates(),
+        events.rejected().values().stream().mapToLong(Long::longValue).sum(),
+        events.rejected().isEmpty() ? "" : " " + events.rejected(), events.interactions().size());
+    for (String r : events.firstRejections()) {
+      err.println("  " + r);
+    }
+    new StreamReplay(config, Replay.prepare(batch, events.dataset(), err), events, err).run(out);
+  }
+
+  /**
+   * The event log's interactions the stream trains on: those the batch replay kept for training (the
+   * dataset's training ratings are the interactions, one each, in the same order), so validation stays
+   * held out for both.
+   */
+  private List<Interaction> trainingInteractions() {
+    List<Interaction> all = events.interactions();
+    List<Interaction> kept = new ArrayList<>(replay.data().trainPositions.length);
+    for (int k : replay.data().trainPositions) {
+      kept.add(all.get(k));
+    }
+    return kept;
+  }
+
+  /** What the stream is made of, as the report names it. */
+  private String source() {
+    return events != null ? "events" : config.log().label();
   }
 
   /** One seed's run of a stream model, evaluated. */
@@ -63,11 +103,14 @@ final class StreamReplay {
     if (!config.stream().isEmpty()) {
       List<LoggedEvents> logs = new ArrayList<>();
       for (int s = 0; s < seeds; s++) {
-        logs.add(LoggedEvents.of(data, config.log(), s, config.passes()));
+        logs.add(events != null
+            ? LoggedEvents.ofInteractions(data.dataset.name(), trainingInteractions(), config.passes())
+            : LoggedEvents.of(data, config.log(), s, config.passes()));
       }
       long total = (long) logs.get(0).size() * seeds * config.stream().size();
-      log.printf(Locale.ROOT, "streaming: %d events per pass (--log %s), %d pass(es), %d seed(s), parallelism %d, "
-          + "Flink %s%n", logs.get(0).perPass(), config.log().label(), config.passes(), seeds, config.parallelism(),
+      log.printf(Locale.ROOT, "streaming: %d events per pass (%s), %d pass(es), %d seed(s), parallelism %d, "
+          + "Flink %s%n", logs.get(0).perPass(), events != null ? "the event log's interactions"
+              : "--log " + config.log().label(), config.passes(), seeds, config.parallelism(),
           JobRun.flinkVersion());
       ProgressBar bar = new ProgressBar(log, "streaming", total);
       for (StreamReplayConfig.StreamSpec spec : config.stream()) {
@@ -106,10 +149,13 @@ final class StreamReplay {
 
     Map<String, Object> extra = replay.reportExtra(tuning);
     extra.put("streaming", streamingExtra());
+    if (events != null) {
+      extra.put("rejected", events.rejected());
+    }
     ReplayReport.write(batch.out(), data.dataset.name(), seeds, ordered, extra, notes(), out);
 
     if (config.scoresOut() != null) {
-      writeScores(config.scoresOut(), data, scored);
+      writeScores(config.scoresOut(), data, scored, userIds, itemIds);
       out.println("wrote " + config.scoresOut());
     }
   }
@@ -123,17 +169,14 @@ final class StreamReplay {
       throw new IllegalStateException(spec.name() + " seed " + seed + ": the trainer counted " + job.eventsTrained()
           + " events, the log has " + events.size());
     }
-    ImplicitFeedback data = replay.data();
-    RankingMetrics.Scorer scorer = job.model().scorer(data.numUsers, data.numItems,
-        LoggedEvents.idOffset(data.dataset.name()));
-    return new SeedRun(job, replay.evaluate(scorer));
+    return new SeedRun(job, replay.evaluate(job.model().scorer(userIds, itemIds)));
   }
 
   private ModelMetrics row(StreamReplayConfig.StreamSpec spec, LoggedEvents events, List<SeedRun> runs) {
     TrainConfig c = spec.config();
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("engine", "stream-job");
-    cfg.put("log", config.log().label());
+    cfg.put("log", source());
     cfg.put("dim", c.trainer().dim());
     cfg.put("lr", c.trainer().learningRate());
     cfg.put("l2", c.trainer().l2());
@@ -159,12 +202,28 @@ final class StreamReplay {
 
   private Map<String, Object> streamingExtra() {
     Map<String, Object> s = new LinkedHashMap<>();
-    s.put("source", "dataset");
-    s.put("log", config.log().label());
+    if (events != null) {
+      s.put("source", "events");
+      s.put("eventsFile", config.events().toString());
+      s.put("testFile", config.test().toString());
+      s.put("lines", events.lines());
+      s.put("validEvents", events.accepted());
+      s.put("duplicates", events.duplicates());
+      s.put("rejected", events.rejected());
+      s.put("firstRejections", events.firstRejections());
+      s.put("interactions", events.interactions().size());
+      s.put("interactionsTrained", replay.data().trainPositions.length);
+      s.put("join", "the ingest app's rules (events module: window 30 min, de-duplication 1 h), the file as one"
+          + " partition in file order; at the end of the file every deadline passes");
+      s.put("passOrder", "the joined interactions in time order, every pass");
+    } else {
+      s.put("source", "dataset");
+      s.put("log", config.log().label());
+      s.put("firstEventMillis", LoggedEvents.T0);
+      s.put("spacingMillis", LoggedEvents.SPACING_MS);
+    }
     s.put("passes", config.passes());
     s.put("parallelism", config.parallelism());
-    s.put("firstEventMillis", LoggedEvents.T0);
-    s.put("spacingMillis", LoggedEvents.SPACING_MS);
     s.put("propensityCountsAcrossPasses", "accumulate (one job sees the passes as one longer stream)");
     s.put("idleFlush", "off");
     s.put("flinkVersion", JobRun.flinkVersion());
@@ -174,8 +233,11 @@ final class StreamReplay {
   private String notes() {
     return replay.notes(config.batch().tune())
         + " Stream rows (engine stream-job) are runs of stream-train's job on a local MiniCluster over the"
-        + " training ratings (--log " + config.log().label() + ", " + config.passes() + " pass(es), each in a seeded"
-        + " order, propensity counts accumulating across passes); each is evaluated on the model it ends with (the"
+        + (events != null ? " event log's joined interactions (" + config.passes() + " pass(es), each in time"
+            + " order"
+            : " training ratings (--log " + config.log().label() + ", " + config.passes() + " pass(es), each in a seeded"
+              + " order")
+        + ", propensity counts accumulating across passes); each is evaluated on the model it ends with (the"
         + " newest row per key). A user or item the stream never trained gets the serving fallback's score"
         + " (debiased popularity; 0 for an unseen item). eventsPerSecond is over the job's running time, from the"
         + " first event out of the source to the last row into the sink. -batch rows are the batch reference;"
@@ -183,9 +245,9 @@ final class StreamReplay {
   }
 
   /** {@code user TAB item TAB score} per test pair, ids as in the data set's files. */
-  static void writeScores(Path file, ImplicitFeedback data, StreamModel model) throws IOException {
-    int offset = LoggedEvents.idOffset(data.dataset.name());
-    RankingMetrics.Scorer scorer = model.scorer(data.numUsers, data.numItems, offset);
+  static void writeScores(Path file, ImplicitFeedback data, StreamModel model, String[] userIds, String[] itemIds)
+      throws IOException {
+    RankingMetrics.Scorer scorer = model.scorer(userIds, itemIds);
     Ratings test = data.dataset.test();
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
@@ -195,8 +257,9 @@ final class StreamReplay {
       for (int k = 0; k < test.size(); k++) {
         int u = test.users()[k];
         int i = test.items()[k];
-        w.write((u + offset) + "\t" + (i + offset) + "\t" + scorer.score(u, i) + "\n");
+        w.write(userIds[u] + "\t" + itemIds[i] + "\t" + scorer.score(u, i) + "\n");
       }
     }
   }
+
 }

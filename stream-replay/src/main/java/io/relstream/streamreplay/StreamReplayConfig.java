@@ -25,9 +25,11 @@ import java.util.Set;
  * @param passes passes over the log (each in its own seeded order)
  * @param parallelism of the job's source and sink (propensity and trainer run at 1)
  * @param scoresOut where to write the test pairs' scores, or null
+ * @param events an own event log (NDJSON, the collector's format) instead of a data set, or null
+ * @param test the event log's test set (required with {@code events})
  */
 record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSpec> stream, LoggedEvents.Log log,
-    int passes, int parallelism, Path scoresOut) {
+    int passes, int parallelism, Path scoresOut, Path events, Path test) {
 
   /**
    * A stream model: a run of the job with these settings.
@@ -55,6 +57,7 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
     STREAM_ONLY = Set.copyOf(streamOnly);
     Set<String> valued = new HashSet<>(ReplayConfig.VALUED);
     valued.addAll(STREAM_ONLY);
+    valued.addAll(Set.of("events", "test"));
     VALUED = Set.copyOf(valued);
     Set<String> flags = new HashSet<>(ReplayConfig.FLAGS);
     flags.add("streaming");
@@ -63,6 +66,7 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
 
   static final String USAGE = String.join("\n",
       "usage: relstream replay --streaming --dataset coat|yahoo-r3 [--data-dir DIR]",
+      "       relstream replay --streaming --events FILE.ndjson --test FILE",
       "                        [--models relmf,mf,rmf,relmf-batch,mf-batch,wmf-batch,rmf-batch]",
       "                        [--log clicks|impressions] [--passes 1] [--parallelism 1] [--seeds N]",
       "                        [--out DIR] [--scores-out FILE]",
@@ -78,7 +82,12 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
       "model each run ends with on the missing-at-random test set, beside the batch reference (-batch)",
       "and the popularity and random baselines. relmf: live defaults; mf: theta = 1 (M = 1, so every",
       "click weighs Y / max(theta, 1) = Y); rmf: M = 0. Writes report.json, report.md and plots into",
-      "--out (default target/replay-<dataset>-streaming).");
+      "--out (default target/replay-<dataset>-streaming).",
+      "",
+      "--events: an own log in the collector's format (one JSON event per line), validated and joined by",
+      "the ingest app's rules (invalid lines are skipped and counted by reason); --test: user TAB item TAB",
+      "value, all 0/1 (labels) or ratings 1-5. --passes N re-feeds the joined interactions in time order.",
+      "Output default: target/replay-events-streaming.");
 
   static StreamReplayConfig parse(String[] argv, Path home) throws UsageException {
     Args a = Args.parse(argv, VALUED, FLAGS);
@@ -148,12 +157,30 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
         batchArgv.add("--" + flag + "=" + a.get(flag, null));
       }
     }
+    Path events = a.has("events") ? Path.of(a.get("events", null)) : null;
+    Path test = a.has("test") ? Path.of(a.get("test", null)) : null;
+    if (events != null && a.has("dataset")) {
+      throw new UsageException("--events and --dataset are two sources: give one");
+    }
+    if (events == null && test != null) {
+      throw new UsageException("--test goes with --events (a data set brings its own test set)");
+    }
+    if (events != null && test == null) {
+      throw new UsageException("--events needs --test FILE (user TAB item TAB value)");
+    }
+    for (String flag : List.of("log", "data-dir", "rare-max-clicks")) {
+      if (events != null && a.has(flag)) {
+        throw new UsageException("--" + flag + " applies to --dataset, not to --events");
+      }
+    }
     if (!a.has("out") && a.has("dataset")) {
       batchArgv.add("--out=" + home.resolve("target").resolve("replay-" + a.get("dataset", "").toLowerCase(Locale.ROOT)
           + "-streaming"));
     }
-    ReplayConfig batch = ReplayConfig.of(Args.parse(batchArgv.toArray(String[]::new), ReplayConfig.VALUED,
-        ReplayConfig.FLAGS), home, presets);
+    Args batchArgs = Args.parse(batchArgv.toArray(String[]::new), ReplayConfig.VALUED, ReplayConfig.FLAGS);
+    ReplayConfig batch = events == null ? ReplayConfig.of(batchArgs, home, presets)
+        : ReplayConfig.of(batchArgs, presets, "events:" + events.getFileName(), events.toAbsolutePath().getParent(),
+            a.has("out") ? Path.of(a.get("out", null)) : home.resolve("target").resolve("replay-events-streaming"));
 
     LoggedEvents.Log log;
     try {
@@ -168,7 +195,7 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
             + names.size() + " models and " + batch.seeds() + " seeds");
       }
     }
-    return new StreamReplayConfig(batch, List.copyOf(names), List.copyOf(stream), log,
-        a.getInt("passes", 1, 1, 1000), a.getInt("parallelism", 1, 1, 64), scoresOut);
+    return new StreamReplayConfig(batch, List.copyOf(names), List.copyOf(stream), events == null ? log : null,
+        a.getInt("passes", 1, 1, 1000), a.getInt("parallelism", 1, 1, 64), scoresOut, events, test);
   }
 }

@@ -141,4 +141,27 @@ class StreamReplayConfigTest {
       assertTrue(usage.contains(flag), flag);
     }
   }
+
+  @Test
+  void anEventLogIsTheOtherSourceWithItsOwnTestSet() throws Exception {
+    StreamReplayConfig c = parse(new String[] {"--streaming", "--events", "/logs/week.ndjson", "--test", "/logs/t.tsv",
+        "--models", "relmf,mf-batch"});
+    assertEquals(Path.of("/logs/week.ndjson"), c.events());
+    assertEquals(Path.of("/logs/t.tsv"), c.test());
+    assertNull(c.log(), "--log is about data sets");
+    assertEquals("events:week.ndjson", c.batch().dataset());
+    assertEquals(HOME.resolve("target/replay-events-streaming"), c.batch().out());
+    assertMessage("two sources", "--events", "/x.ndjson", "--test", "/t.tsv");
+    for (String[] bad : new String[][] {
+        {"--streaming", "--events", "/x.ndjson"},
+        {"--streaming", "--dataset", "coat", "--test", "/t.tsv"},
+        {"--streaming", "--events", "/x.ndjson", "--test", "/t.tsv", "--log", "impressions"}}) {
+      try {
+        parse(bad);
+        throw new AssertionError("no error for " + String.join(" ", bad));
+      } catch (UsageException e) {
+        assertTrue(e.getMessage().contains("--test") || e.getMessage().contains("--log"), e.getMessage());
+      }
+    }
+  }
 }

@@ -97,4 +97,73 @@ class StreamReplayMainIT {
     it.forEachRemaining(out::add);
     return out;
   }
+
+  /**
+   * An own event log from core's semi-synthetic click model: every exposed pair an impression with its true
+   * exposure probability as the logged propensity, every click 30 s after it under the same requestId, in a
+   * seeded order; two bad lines among them; a missing-at-random test set of true relevance labels.
+   */
+  @Test
+  void anOwnEventLogIsValidatedJoinedTrainedAndReported(@TempDir Path dir) throws Exception {
+    io.relstream.core.synthetic.SemiSyntheticLog truth = io.relstream.core.synthetic.SemiSyntheticLog.generate(
+        io.relstream.core.synthetic.SemiSyntheticLog.Params.defaults(300, 120), 7);
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    java.util.List<int[]> exposed = new java.util.ArrayList<>();
+    for (int u = 0; u < truth.numUsers(); u++) {
+      for (int i = 0; i < truth.numItems(); i++) {
+        if (truth.observed(u, i)) {
+          exposed.add(new int[] {u, i});
+        }
+      }
+    }
+    java.util.Collections.shuffle(exposed, new java.util.Random(11));
+    long t = 1_764_300_000_000L;
+    int clicks = 0;
+    for (int[] p : exposed) {
+      t += 60_000;
+      String req = "r" + p[0] + "-" + p[1];
+      lines.add(EventLogTest.imp("imp-" + req, "u" + p[0], "i" + p[1], t, req, truth.theta(p[0], p[1])));
+      if (truth.clicked(p[0], p[1])) {
+        lines.add(EventLogTest.click("clk-" + req, "u" + p[0], "i" + p[1], t + 30_000, req));
+        clicks++;
+      }
+      if (lines.size() == 50) {
+        lines.add("{oops");
+        lines.add(EventLogTest.imp("bad", "u0", "i0", t, "r", 0.0));
+      }
+    }
+    Path events = dir.resolve("synthetic.ndjson");
+    Files.write(events, lines);
+    java.util.List<String> test = new java.util.ArrayList<>();
+    java.util.Random r = new java.util.Random(5);
+    for (int u = 0; u < truth.numUsers(); u++) {
+      for (int k = 0; k < 10; k++) {
+        int i = r.nextInt(truth.numItems());
+        test.add("u" + u + "\ti" + i + "\t" + (truth.relevant(u, i) ? 1 : 0));
+      }
+    }
+    Path testFile = dir.resolve("test.tsv");
+    Files.write(testFile, test);
+
+    Path out = dir.resolve("report");
+    Run run = run("--streaming", "--events", events.toString(), "--test", testFile.toString(), "--models", "relmf,mf",
+        "--seeds", "1", "--out", out.toString());
+    assertEquals(0, run.code(), run.err());
+    assertTrue(run.err().contains("synthetic.ndjson:51: not JSON"), run.err());
+    JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    assertEquals("{\"bad_propensity\":1,\"not_json\":1}", report.get("rejected").toString());
+    JsonNode streaming = report.get("streaming");
+    assertEquals("events", streaming.get("source").asText());
+    assertEquals(exposed.size() + clicks, streaming.get("validEvents").asInt());
+    assertEquals(exposed.size(), streaming.get("interactions").asInt(), "one interaction per impression");
+    int trained = streaming.get("interactionsTrained").asInt();
+    assertTrue(trained < exposed.size() && trained > 0.8 * exposed.size(), "validation held out: " + trained);
+    for (String model : new String[] {"relmf", "mf"}) {
+      JsonNode c = report.get("models").get(model).get("config");
+      assertEquals("events", c.get("log").asText());
+      assertEquals(trained, c.get("eventsTrained").asInt());
+      double dcg = mean(report, model, "DCG@5");
+      assertTrue(dcg > 0 && Double.isFinite(dcg), model + " DCG@5 " + dcg);
+    }
+  }
 }

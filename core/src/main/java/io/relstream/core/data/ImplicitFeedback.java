@@ -18,6 +18,8 @@ public final class ImplicitFeedback {
   public final int numItems;
   /** Training ratings after the hold-out. */
   public final Ratings train;
+  /** Where each of {@link #train}'s ratings is in {@code dataset.train()}, ascending. */
+  public final int[] trainPositions;
   /** Held-out validation ratings (missing not at random, like the training log). */
   public final Ratings validation;
   /** Positive (user, item) training pairs, each once. */
@@ -30,8 +32,10 @@ public final class ImplicitFeedback {
   private final int[] userOffsets;
   private final int[] userPositiveItems;
 
-  private ImplicitFeedback(Dataset dataset, Ratings train, Ratings validation) {
+  private ImplicitFeedback(Dataset dataset, int[] trainPositions, Ratings validation) {
     this.dataset = dataset;
+    this.trainPositions = trainPositions;
+    Ratings train = dataset.train().select(trainPositions);
     this.numUsers = dataset.numUsers();
     this.numItems = dataset.numItems();
     this.train = train;
@@ -98,7 +102,7 @@ public final class ImplicitFeedback {
     int[] tr = Arrays.copyOfRange(order, held, n);
     Arrays.sort(val);
     Arrays.sort(tr);
-    ImplicitFeedback f = new ImplicitFeedback(dataset, all.select(tr), all.select(val));
+    ImplicitFeedback f = new ImplicitFeedback(dataset, tr, all.select(val));
     if (f.positiveCount() == 0) {
       throw new IllegalArgumentException(dataset.name() + ": no training rating is >= "
           + Ratings.RELEVANT_AT + ", so there is nothing to learn from");
