@@ -10,6 +10,8 @@ import io.relstream.core.progress.ProgressBar;
 import io.relstream.events.EventValidator;
 import io.relstream.events.Joiner;
 import io.relstream.events.LogJoin;
+import io.relstream.schemas.Codecs;
+import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Interaction;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,12 +19,22 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * An own event log ({@code --events FILE.ndjson}, the collector's format: one JSON event per line) with a
@@ -45,6 +57,7 @@ import java.util.Optional;
  * @param userIds the id of each user index
  * @param itemIds the id of each item index
  * @param interactions the joined interactions in time order
+ * @param lines lines of the file (records of a topic)
  * @param rejected invalid lines by reason label
  * @param firstRejections up to ten {@code file:line: reason}
  */
@@ -59,10 +72,7 @@ record EventLog(Dataset dataset, String[] userIds, String[] itemIds, List<Intera
    * @throws DataFormatException for an unreadable file, a malformed test line, or a log without one valid event
    */
   static EventLog read(Path events, Path test, PrintStream progress) throws DataFormatException {
-    List<Interaction> joined = new ArrayList<>();
-    LogJoin join = new LogJoin(Joiner.Settings.defaults(), joined::add);
-    List<String> first = new ArrayList<>();
-    long lines = 0;
+    Collector c = new Collector();
     long size;
     try {
       size = Files.size(events);
@@ -73,33 +83,197 @@ record EventLog(Dataset dataset, String[] userIds, String[] itemIds, List<Intera
     try (BufferedReader r = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
       long bytes = 0;
       long shown = 0;
+      long lineNo = 0;
       for (String line; (line = r.readLine()) != null; ) {
-        lines++;
+        lineNo++;
         bytes += line.length() + 1;
-        if (lines % 10_000 == 0) {
+        if (lineNo % 10_000 == 0) {
           long now = Math.min(size, bytes);
-          bar.advance(now - shown, lines + " lines");
+          bar.advance(now - shown, lineNo + " lines");
           shown = now;
         }
-        if (line.isBlank()) {
-          continue;
-        }
-        Optional<String> bad = offer(join, line);
-        if (bad.isPresent() && first.size() < SHOWN_REJECTIONS) {
-          first.add(events.getFileName() + ":" + lines + ": " + bad.get());
+        if (!line.isBlank()) {
+          c.line(0, events.getFileName() + ":" + lineNo, line);
+        } else {
+          c.records++;
         }
       }
     } catch (IOException e) {
       throw new DataFormatException(events + ": cannot read: " + e.getMessage());
     }
-    join.finish();
     bar.finish(null);
-    if (join.accepted() == 0) {
-      throw new DataFormatException(events + ": no valid event in " + lines + " lines"
-          + (first.isEmpty() ? "" : " (first: " + first.get(0) + ")"));
-    }
-    joined.sort(Comparator.comparingLong(Interaction::getTimestamp));
+    return c.build(events.toString(), "lines", "events:" + events.getFileName(), test);
+  }
 
+  /**
+   * Reads the events topic ({@code --from-topic}): every partition from the first record at or after
+   * {@code fromTime} (epoch ms; null: the beginning) up to the end offsets at the start of the read,
+   * read committed, skipping records stamped after {@code toTime} (null: no bound). Each partition is joined
+   * in offset order with its own stream time, as the ingest app does; a record's Kafka timestamp is the
+   * arrival time of an event without a stamped one.
+   */
+  static EventLog fromTopic(String bootstrap, String topic, Long fromTime, Long toTime, Path test,
+      PrintStream progress) throws DataFormatException {
+    Map<String, Object> props = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20,
+        ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
+        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000,
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    Collector c = new Collector();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+      if (infos == null || infos.isEmpty()) {
+        throw new DataFormatException("topic '" + topic + "' not found on " + bootstrap);
+      }
+      List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      consumer.assign(parts);
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
+      Map<TopicPartition, Long> start = new LinkedHashMap<>();
+      if (fromTime == null) {
+        start.putAll(consumer.beginningOffsets(parts, Duration.ofSeconds(30)));
+      } else {
+        Map<TopicPartition, Long> query = new LinkedHashMap<>();
+        parts.forEach(tp -> query.put(tp, fromTime));
+        consumer.offsetsForTimes(query, Duration.ofSeconds(30))
+            .forEach((tp, o) -> start.put(tp, o == null ? end.get(tp) : o.offset()));
+      }
+      long total = 0;
+      for (TopicPartition tp : parts) {
+        consumer.seek(tp, start.get(tp));
+        total += Math.max(0, end.get(tp) - start.get(tp));
+      }
+      ProgressBar bar = new ProgressBar(progress, "reading " + topic, Math.max(1, total));
+      java.util.Set<TopicPartition> open = new java.util.HashSet<>();
+      for (TopicPartition tp : parts) {
+        if (start.get(tp) < end.get(tp)) {
+          open.add(tp);
+        }
+      }
+      long idle = System.nanoTime();
+      while (!open.isEmpty()) {
+        ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
+        long read = 0;
+        for (ConsumerRecord<byte[], byte[]> rec : batch) {
+          TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+          if (!open.contains(tp)) {
+            continue;
+          }
+          if (rec.offset() >= end.get(tp)) {
+            open.remove(tp);
+            continue;
+          }
+          read++;
+          if (toTime == null || rec.timestamp() <= toTime) {
+            c.record(rec.partition(), topic + "-" + rec.partition() + "@" + rec.offset(), rec.value(), rec.timestamp());
+          }
+          if (rec.offset() + 1 >= end.get(tp)) {
+            open.remove(tp);
+          }
+        }
+        // transaction markers and aborted records occupy offsets no record is returned for
+        for (TopicPartition tp : List.copyOf(open)) {
+          if (consumer.position(tp) >= end.get(tp)) {
+            open.remove(tp);
+          }
+        }
+        if (read > 0) {
+          bar.advance(read, c.records + " records");
+          idle = System.nanoTime();
+        } else if (System.nanoTime() - idle > TimeUnit.SECONDS.toNanos(60)) {
+          throw new DataFormatException("topic '" + topic + "': no record for 60 s before the end offsets " + end);
+        }
+      }
+      bar.finish(null);
+    } catch (KafkaException e) {
+      throw new DataFormatException("cannot read topic '" + topic + "' from " + bootstrap + ": " + e.getMessage());
+    }
+    return c.build("topic '" + topic + "'", "records", "events:topic-" + topic, test);
+  }
+
+  /**
+   * Events partition by partition, each partition's in its order, as the ingest app joins them: one
+   * {@link LogJoin} (one stream time) per partition.
+   */
+  static final class Collector {
+    private final Map<Integer, LogJoin> joins = new TreeMap<>();
+    private final List<Interaction> joined = new ArrayList<>();
+    private final Map<String, Long> rejectedBefore = new TreeMap<>();
+    private final List<String> first = new ArrayList<>();
+    long records;
+
+    private LogJoin join(int partition) {
+      return joins.computeIfAbsent(partition, p -> new LogJoin(Joiner.Settings.defaults(), joined::add));
+    }
+
+    /** One JSON line (the collector's format) of {@code partition}; {@code where} names it in a rejection. */
+    void line(int partition, String where, String line) {
+      records++;
+      JsonNode node;
+      try {
+        node = JSON.readTree(line);
+      } catch (JsonProcessingException e) {
+        rejected(where, "not_json", "not JSON: " + e.getOriginalMessage());
+        return;
+      }
+      EventValidator.Result r = EventValidator.validateLogged(node);
+      if (!r.isValid()) {
+        rejected(where, r.rejection().label(), r.reason());
+        return;
+      }
+      join(partition).offer(r.event(), r.event().getArrivalTime()).ifPresent(why -> noteFirst(where, why));
+    }
+
+    /** One record of the events topic (an Avro {@link Event}) with its Kafka timestamp. */
+    void record(int partition, String where, byte[] value, long recordTimestamp) {
+      records++;
+      Event e;
+      try {
+        e = Codecs.EVENT.decode(value);
+      } catch (IllegalArgumentException | NullPointerException bad) {
+        rejected(where, "undecodable", "undecodable event: " + bad.getMessage());
+        return;
+      }
+      join(partition).offer(e, recordTimestamp).ifPresent(why -> noteFirst(where, why));
+    }
+
+    private void rejected(String where, String label, String reason) {
+      rejectedBefore.merge(label, 1L, Long::sum);
+      noteFirst(where, reason);
+    }
+
+    private void noteFirst(String where, String reason) {
+      if (first.size() < SHOWN_REJECTIONS) {
+        first.add(where + ": " + reason);
+      }
+    }
+
+    /** Ends every partition's log and reads the test set. */
+    EventLog build(String source, String unit, String name, Path test) throws DataFormatException {
+      long accepted = 0;
+      long duplicates = 0;
+      Map<String, Long> rejected = new TreeMap<>(rejectedBefore);
+      for (LogJoin j : joins.values()) {
+        j.finish();
+        accepted += j.accepted();
+        duplicates += j.duplicates();
+        j.rejected().forEach((k, v) -> rejected.merge(k, v, Long::sum));
+      }
+      if (accepted == 0) {
+        throw new DataFormatException(source + ": no valid event in " + records + " " + unit
+            + (first.isEmpty() ? "" : " (first: " + first.get(0) + ")"));
+      }
+      return EventLog.of(joined, test, name, records, accepted, duplicates, rejected, first, source);
+    }
+  }
+
+  private static EventLog of(List<Interaction> interactions, Path test, String name, long records, long accepted,
+      long duplicates, Map<String, Long> rejected, List<String> first, String source) throws DataFormatException {
+    List<Interaction> joined = new ArrayList<>(interactions);
+    joined.sort(Comparator.comparingLong(Interaction::getTimestamp));
     Map<String, Integer> users = new LinkedHashMap<>();
     Map<String, Integer> items = new LinkedHashMap<>();
     int n = joined.size();
@@ -113,29 +287,14 @@ record EventLog(Dataset dataset, String[] userIds, String[] itemIds, List<Intera
       tr[k] = (byte) (i.getLabel() == 1 ? 5 : 1);
     }
     Ratings testRatings = readTest(test, users, items);
-    String name = "events:" + events.getFileName();
     Dataset dataset;
     try {
       dataset = new Dataset(name, users.size(), items.size(), new Ratings(tu, ti, tr), testRatings);
     } catch (IllegalArgumentException e) {
-      throw new DataFormatException(events + ": " + e.getMessage());
+      throw new DataFormatException(source + ": " + e.getMessage());
     }
     return new EventLog(dataset, users.keySet().toArray(String[]::new), items.keySet().toArray(String[]::new),
-        List.copyOf(joined), lines, join.accepted(), join.duplicates(), join.rejected(), List.copyOf(first));
-  }
-
-  private static Optional<String> offer(LogJoin join, String line) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(line);
-    } catch (JsonProcessingException e) {
-      return join.reject("not_json", "not JSON: " + e.getOriginalMessage());
-    }
-    EventValidator.Result r = EventValidator.validateLogged(node);
-    if (!r.isValid()) {
-      return join.reject(r.rejection().label(), r.reason());
-    }
-    return join.offer(r.event(), r.event().getArrivalTime());
+        List.copyOf(joined), records, accepted, duplicates, Map.copyOf(rejected), List.copyOf(first));
   }
 
   /** {@code user TAB item TAB value} lines; ids not in the log get new indices. */

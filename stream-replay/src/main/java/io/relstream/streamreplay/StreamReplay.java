@@ -56,13 +56,15 @@ final class StreamReplay {
   static void execute(StreamReplayConfig config, PrintStream out, PrintStream err)
       throws DataFormatException, UsageException, IOException, InterruptedException {
     ReplayConfig batch = config.batch();
-    if (config.events() == null) {
+    if (!config.eventLog()) {
       new StreamReplay(config, Replay.prepare(batch, err), null, err).run(out);
       return;
     }
-    EventLog events = EventLog.read(config.events(), config.test(), err);
-    err.printf(Locale.ROOT, "%s: %d lines, %d valid events (%d duplicates dropped), %d rejected%s -> %d interactions"
-            + "%n", config.events().getFileName(), events.lines(), events.accepted(), events.duplicates(),
+    EventLog events = config.events() != null ? EventLog.read(config.events(), config.test(), err)
+        : EventLog.fromTopic(config.bootstrap(), config.topic(), config.fromTime(), config.toTime(), config.test(), err);
+    err.printf(Locale.ROOT, "%s: %d %s, %d valid events (%d duplicates dropped), %d rejected%s -> %d interactions"
+            + "%n", config.events() != null ? config.events().getFileName() : "topic " + config.topic(), events.lines(),
+        config.events() != null ? "lines" : "records", events.accepted(), events.duplicates(),
         events.rejected().values().stream().mapToLong(Long::longValue).sum(),
         events.rejected().isEmpty() ? "" : " " + events.rejected(), events.interactions().size());
     for (String r : events.firstRejections()) {
@@ -203,8 +205,16 @@ final class StreamReplay {
   private Map<String, Object> streamingExtra() {
     Map<String, Object> s = new LinkedHashMap<>();
     if (events != null) {
-      s.put("source", "events");
-      s.put("eventsFile", config.events().toString());
+      s.put("source", config.events() != null ? "events" : "topic");
+      if (config.events() != null) {
+        s.put("eventsFile", config.events().toString());
+      } else {
+        s.put("topic", config.topic());
+        s.put("bootstrap", config.bootstrap());
+        s.put("fromTime", config.fromTime());
+        s.put("toTime", config.toTime());
+        s.put("isolation", "read_committed");
+      }
       s.put("testFile", config.test().toString());
       s.put("lines", events.lines());
       s.put("validEvents", events.accepted());
@@ -213,8 +223,10 @@ final class StreamReplay {
       s.put("firstRejections", events.firstRejections());
       s.put("interactions", events.interactions().size());
       s.put("interactionsTrained", replay.data().trainPositions.length);
-      s.put("join", "the ingest app's rules (events module: window 30 min, de-duplication 1 h), the file as one"
-          + " partition in file order; at the end of the file every deadline passes");
+      s.put("join", "the ingest app's rules (events module: window 30 min, de-duplication 1 h), "
+          + (config.events() != null ? "the file as one partition in file order"
+              : "each partition in offset order with its own stream time")
+          + "; at the end of the input every deadline passes");
       s.put("passOrder", "the joined interactions in time order, every pass");
     } else {
       s.put("source", "dataset");

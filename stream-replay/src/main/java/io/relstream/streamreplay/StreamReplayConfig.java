@@ -26,10 +26,19 @@ import java.util.Set;
  * @param parallelism of the job's source and sink (propensity and trainer run at 1)
  * @param scoresOut where to write the test pairs' scores, or null
  * @param events an own event log (NDJSON, the collector's format) instead of a data set, or null
- * @param test the event log's test set (required with {@code events})
+ * @param topic the events topic to read instead (with {@code bootstrap}), or null
+ * @param fromTime first record time read from the topic (epoch ms), or null for its beginning
+ * @param toTime last record time read from the topic (epoch ms), or null for no bound
+ * @param test the event log's test set (required with {@code events} or {@code topic})
  */
 record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSpec> stream, LoggedEvents.Log log,
-    int passes, int parallelism, Path scoresOut, Path events, Path test) {
+    int passes, int parallelism, Path scoresOut, Path events, String topic, String bootstrap, Long fromTime,
+    Long toTime, Path test) {
+
+  /** Whether the source is an event log (a file or a topic) rather than a data set. */
+  boolean eventLog() {
+    return events != null || topic != null;
+  }
 
   /**
    * A stream model: a run of the job with these settings.
@@ -57,7 +66,7 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
     STREAM_ONLY = Set.copyOf(streamOnly);
     Set<String> valued = new HashSet<>(ReplayConfig.VALUED);
     valued.addAll(STREAM_ONLY);
-    valued.addAll(Set.of("events", "test"));
+    valued.addAll(Set.of("events", "test", "from-topic", "bootstrap", "from-time", "to-time"));
     VALUED = Set.copyOf(valued);
     Set<String> flags = new HashSet<>(ReplayConfig.FLAGS);
     flags.add("streaming");
@@ -67,6 +76,8 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
   static final String USAGE = String.join("\n",
       "usage: relstream replay --streaming --dataset coat|yahoo-r3 [--data-dir DIR]",
       "       relstream replay --streaming --events FILE.ndjson --test FILE",
+      "       relstream replay --streaming --from-topic events --bootstrap HOST:PORT [--from-time T] [--to-time T]",
+      "                        --test FILE        (T: ISO-8601 instant or epoch milliseconds)",
       "                        [--models relmf,mf,rmf,relmf-batch,mf-batch,wmf-batch,rmf-batch]",
       "                        [--log clicks|impressions] [--passes 1] [--parallelism 1] [--seeds N]",
       "                        [--out DIR] [--scores-out FILE]",
@@ -87,6 +98,7 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
       "--events: an own log in the collector's format (one JSON event per line), validated and joined by",
       "the ingest app's rules (invalid lines are skipped and counted by reason); --test: user TAB item TAB",
       "value, all 0/1 (labels) or ratings 1-5. --passes N re-feeds the joined interactions in time order.",
+      "--from-topic: the same from the events topic, read committed, each partition joined in offset order.",
       "Output default: target/replay-events-streaming.");
 
   static StreamReplayConfig parse(String[] argv, Path home) throws UsageException {
@@ -158,29 +170,48 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
       }
     }
     Path events = a.has("events") ? Path.of(a.get("events", null)) : null;
+    String topic = a.has("from-topic") ? a.get("from-topic", null) : null;
     Path test = a.has("test") ? Path.of(a.get("test", null)) : null;
-    if (events != null && a.has("dataset")) {
-      throw new UsageException("--events and --dataset are two sources: give one");
+    int sources = (events != null ? 1 : 0) + (topic != null ? 1 : 0) + (a.has("dataset") ? 1 : 0);
+    if (sources > 1) {
+      throw new UsageException("--dataset, --events and --from-topic are sources: give one");
     }
-    if (events == null && test != null) {
-      throw new UsageException("--test goes with --events (a data set brings its own test set)");
+    String source = events != null ? "--events" : topic != null ? "--from-topic" : null;
+    if (source == null && test != null) {
+      throw new UsageException("--test goes with --events or --from-topic (a data set brings its own test set)");
     }
-    if (events != null && test == null) {
-      throw new UsageException("--events needs --test FILE (user TAB item TAB value)");
+    if (source != null && test == null) {
+      throw new UsageException(source + " needs --test FILE (user TAB item TAB value)");
     }
     for (String flag : List.of("log", "data-dir", "rare-max-clicks")) {
-      if (events != null && a.has(flag)) {
-        throw new UsageException("--" + flag + " applies to --dataset, not to --events");
+      if (source != null && a.has(flag)) {
+        throw new UsageException("--" + flag + " applies to --dataset, not to " + source);
       }
+    }
+    for (String flag : List.of("bootstrap", "from-time", "to-time")) {
+      if (topic == null && a.has(flag)) {
+        throw new UsageException("--" + flag + " goes with --from-topic");
+      }
+    }
+    if (topic != null && (topic.isBlank() || !a.has("bootstrap"))) {
+      throw new UsageException("--from-topic needs a topic name and --bootstrap HOST:PORT");
+    }
+    Long fromTime = a.has("from-time") ? time("from-time", a.get("from-time", null)) : null;
+    Long toTime = a.has("to-time") ? time("to-time", a.get("to-time", null)) : null;
+    if (fromTime != null && toTime != null && fromTime > toTime) {
+      throw new UsageException("--from-time is after --to-time");
     }
     if (!a.has("out") && a.has("dataset")) {
       batchArgv.add("--out=" + home.resolve("target").resolve("replay-" + a.get("dataset", "").toLowerCase(Locale.ROOT)
           + "-streaming"));
     }
     Args batchArgs = Args.parse(batchArgv.toArray(String[]::new), ReplayConfig.VALUED, ReplayConfig.FLAGS);
-    ReplayConfig batch = events == null ? ReplayConfig.of(batchArgs, home, presets)
-        : ReplayConfig.of(batchArgs, presets, "events:" + events.getFileName(), events.toAbsolutePath().getParent(),
-            a.has("out") ? Path.of(a.get("out", null)) : home.resolve("target").resolve("replay-events-streaming"));
+    Path eventsOut = a.has("out") ? Path.of(a.get("out", null)) : home.resolve("target").resolve("replay-events-streaming");
+    ReplayConfig batch = events != null
+        ? ReplayConfig.of(batchArgs, presets, "events:" + events.getFileName(), events.toAbsolutePath().getParent(),
+            eventsOut)
+        : topic != null ? ReplayConfig.of(batchArgs, presets, "events:topic-" + topic, Path.of("."), eventsOut)
+        : ReplayConfig.of(batchArgs, home, presets);
 
     LoggedEvents.Log log;
     try {
@@ -195,7 +226,22 @@ record StreamReplayConfig(ReplayConfig batch, List<String> models, List<StreamSp
             + names.size() + " models and " + batch.seeds() + " seeds");
       }
     }
-    return new StreamReplayConfig(batch, List.copyOf(names), List.copyOf(stream), events == null ? log : null,
-        a.getInt("passes", 1, 1, 1000), a.getInt("parallelism", 1, 1, 64), scoresOut, events, test);
+    return new StreamReplayConfig(batch, List.copyOf(names), List.copyOf(stream), source == null ? log : null,
+        a.getInt("passes", 1, 1, 1000), a.getInt("parallelism", 1, 1, 64), scoresOut, events, topic,
+        a.get("bootstrap", null), fromTime, toTime, test);
+  }
+
+  /** An ISO-8601 instant or epoch milliseconds. */
+  static long time(String flag, String v) throws UsageException {
+    try {
+      return Long.parseLong(v.strip());
+    } catch (NumberFormatException notMillis) {
+      try {
+        return java.time.Instant.parse(v.strip()).toEpochMilli();
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new UsageException("--" + flag + " expects an ISO-8601 instant (2026-11-25T00:00:00Z) or epoch"
+            + " milliseconds, got '" + v + "'");
+      }
+    }
   }
 }

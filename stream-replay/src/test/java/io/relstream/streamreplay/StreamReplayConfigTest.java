@@ -151,7 +151,8 @@ class StreamReplayConfigTest {
     assertNull(c.log(), "--log is about data sets");
     assertEquals("events:week.ndjson", c.batch().dataset());
     assertEquals(HOME.resolve("target/replay-events-streaming"), c.batch().out());
-    assertMessage("two sources", "--events", "/x.ndjson", "--test", "/t.tsv");
+    assertMessage("are sources: give one", "--events", "/x.ndjson", "--test", "/t.tsv");
+    assertMessage("are sources: give one", "--from-topic", "events", "--bootstrap", "h:1", "--test", "/t.tsv");
     for (String[] bad : new String[][] {
         {"--streaming", "--events", "/x.ndjson"},
         {"--streaming", "--dataset", "coat", "--test", "/t.tsv"},
@@ -161,6 +162,30 @@ class StreamReplayConfigTest {
         throw new AssertionError("no error for " + String.join(" ", bad));
       } catch (UsageException e) {
         assertTrue(e.getMessage().contains("--test") || e.getMessage().contains("--log"), e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void theEventsTopicIsTheThirdSource() throws Exception {
+    StreamReplayConfig c = parse(new String[] {"--streaming", "--from-topic", "events", "--bootstrap", "k:9092",
+        "--from-time", "2025-11-25T00:00:00Z", "--to-time", "1764633600000", "--test", "/t.tsv", "--models", "relmf"});
+    assertEquals("events", c.topic());
+    assertEquals("k:9092", c.bootstrap());
+    assertEquals(1_764_028_800_000L, c.fromTime());
+    assertEquals(1_764_633_600_000L, c.toTime());
+    assertTrue(c.eventLog());
+    for (String[] bad : new String[][] {
+        {"--streaming", "--from-topic", "events", "--test", "/t.tsv"},
+        {"--streaming", "--from-topic", "events", "--bootstrap", "k:1"},
+        {"--streaming", "--dataset", "coat", "--bootstrap", "k:1"},
+        {"--streaming", "--from-topic", "events", "--bootstrap", "k:1", "--test", "/t", "--from-time", "yesterday"},
+        {"--streaming", "--from-topic", "e", "--bootstrap", "k:1", "--test", "/t", "--from-time", "2", "--to-time", "1"}}) {
+      try {
+        parse(bad);
+        throw new AssertionError("no error for " + String.join(" ", bad));
+      } catch (UsageException e) {
+        assertTrue(e.getMessage().startsWith("--"), e.getMessage());
       }
     }
   }
