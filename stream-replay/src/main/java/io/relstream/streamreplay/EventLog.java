@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -294,7 +295,8 @@ record EventLog(Dataset dataset, String[] userIds, String[] itemIds, List<Intera
       throw new DataFormatException(source + ": " + e.getMessage());
     }
     return new EventLog(dataset, users.keySet().toArray(String[]::new), items.keySet().toArray(String[]::new),
-        List.copyOf(joined), records, accepted, duplicates, Map.copyOf(rejected), List.copyOf(first));
+        List.copyOf(joined), records, accepted, duplicates, Collections.unmodifiableMap(new TreeMap<>(rejected)),
+        List.copyOf(first));
   }
 
   /** {@code user TAB item TAB value} lines; ids not in the log get new indices. */
