@@ -47,6 +47,8 @@ public final class BenchPipeline {
   private static final int USERS = 20_000;
   private static final int ITEMS = 1_000;
   private static final int PER_POST = 1_000;
+  /** POSTs answered 503 (backpressure) during a run. */
+  private static final AtomicLong REFUSED_503 = new AtomicLong();
 
   private BenchPipeline() {}
 
@@ -156,6 +158,7 @@ public final class BenchPipeline {
         f.length == 0 ? "-" : pct(f, 0.50) + " / " + pct(f, 0.99) + " ms");
     System.out.printf(Locale.ROOT, "%-40s %12d ms%n", "checkpoint interval", checkpointMs);
     System.out.printf(Locale.ROOT, "%-40s %12d%n", "model versions published", modelVersion.get());
+    System.out.printf(Locale.ROOT, "%-40s %12d%n", "POSTs answered 503 (backpressure)", REFUSED_503.get());
   }
 
   private static String pct(long[] sorted, double q) {
@@ -212,6 +215,10 @@ public final class BenchPipeline {
         if (r.statusCode() == 202) {
           long total = accepted.addAndGet(JSON.readTree(r.body()).path("accepted").asLong());
           sent.add(new long[] {now, total});
+        } else if (r.statusCode() == 503) {
+          // backpressure (or a restarting collector): wait as asked, capped at what is left of the run
+          REFUSED_503.incrementAndGet();
+          Thread.sleep(Math.max(0, Math.min(RetryAfter.millis(r, 10), end - System.currentTimeMillis())));
         }
       } catch (IOException e) {
         // counted as not accepted
@@ -230,6 +237,10 @@ public final class BenchPipeline {
     long t0 = System.nanoTime();
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() == 503) {
+      Thread.sleep(RetryAfter.millis(r, 10));
+      return -1;
+    }
     if (r.statusCode() != 202) return -1;
     while (System.currentTimeMillis() < deadline) {
       HttpResponse<String> q = http.send(HttpRequest.newBuilder(URI.create(base + "/recommend/" + user + "?k=1"))

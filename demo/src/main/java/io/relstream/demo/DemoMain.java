@@ -114,7 +114,7 @@ public final class DemoMain {
       for (int k = from; k < to; k++) {
         body.append(events.get(k).toString()).append('\n');
       }
-      HttpResponse<String> r = postRetrying(base, body.toString());
+      HttpResponse<String> r = postRetrying(base, body.toString(), bar, accepted, rejected);
       if (r.statusCode() != 202) {
         throw new IOException("the collector answered " + r.statusCode() + ": " + r.body());
       }
@@ -128,17 +128,25 @@ public final class DemoMain {
     Files.writeString(marker, "accepted=" + accepted + "\nrejected=" + rejected + "\n");
   }
 
-  /** Posts one batch; while the collector restarts (503), waits its Retry-After and tries again (5 min at most). */
-  private HttpResponse<String> postRetrying(String base, String body) throws IOException, InterruptedException {
+  /**
+   * Posts one batch; while the collector restarts or the pipeline is over its backlog bound (503), waits its
+   * Retry-After (at most 10 s a time, shown in the progress bar) and tries again, 5 min at most.
+   */
+  private HttpResponse<String> postRetrying(String base, String body, ProgressBar bar, long accepted, long rejected)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    long waited = 0;
     while (true) {
       HttpRequest.Builder post = config.listen().authorize(HttpRequest.newBuilder(URI.create(base + "/events")));
       HttpResponse<String> r = http.send(post
           .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/x-ndjson")
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 503 || System.nanoTime() > deadline) return r;
-      long wait = r.headers().firstValue("Retry-After").map(Long::parseLong).orElse(2L);
-      Thread.sleep(TimeUnit.SECONDS.toMillis(Math.min(wait, 10)));
+      long wait = RetryAfter.millis(r, 10);
+      waited += wait;
+      bar.advance(0, "accepted " + accepted + " rejected " + rejected + ", pipeline busy: waited " + waited / 1000
+          + " s (503 Retry-After)");
+      Thread.sleep(wait);
     }
   }
 

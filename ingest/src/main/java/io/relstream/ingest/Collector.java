@@ -74,9 +74,18 @@ final class Collector implements AutoCloseable {
   static final String REJECTED = "collector_events_rejected";
   static final String BODIES_REJECTED = "collector_bodies_rejected";
   static final String KAFKA_FAILURES = "collector_kafka_failures";
+  static final String BACKPRESSURE = "collector_backpressure";
 
   /** An HTTP answer: status and JSON body. */
-  record Response(int status, String json) {}
+  /** @param retryAfterSeconds the Retry-After of a 503 */
+  record Response(int status, String json, int retryAfterSeconds) {
+    Response(int status, String json) {
+      this(status, json, 1);
+    }
+  }
+
+  /** Seconds a client is asked to wait while the pipeline is over its backlog bound. */
+  static final int BACKPRESSURE_RETRY_SECONDS = 2;
 
   /** One event of a parsed body: its JSON (null when its line did not parse), raw bytes, parse error. */
   private record Item(JsonNode node, byte[] raw, String parseError) {}
@@ -102,6 +111,8 @@ final class Collector implements AutoCloseable {
   private final ObjectReader elementReader = mapper.reader()
       .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private HardenedHttpServer server;
+  /** When set, events are refused (503) while the streams app is too far behind. */
+  private volatile Backlog backlog;
 
   /**
    * @param producer acks=all, idempotent producer of String keys and byte[] values (not closed here)
@@ -122,11 +133,17 @@ final class Collector implements AutoCloseable {
     metrics.declare(ACCEPTED, "Events written to the events topic by the collector.")
         .declare(REJECTED, "Events rejected by the collector, by reason class.")
         .declare(BODIES_REJECTED, "Request bodies rejected as a whole, by reason.")
-        .declare(KAFKA_FAILURES, "Requests answered 503 because Kafka did not acknowledge a record.");
+        .declare(KAFKA_FAILURES, "Requests answered 503 because Kafka did not acknowledge a record.")
+        .declare(BACKPRESSURE, "Requests answered 503 because the streams app was over its backlog bound.");
   }
 
   int maxBodyBytes() {
     return maxBodyBytes;
+  }
+
+  /** Refuse events (503 with Retry-After) while {@code b} says the pipeline is over its bound. */
+  void backpressure(Backlog b) {
+    this.backlog = b;
   }
 
   /**
@@ -134,6 +151,16 @@ final class Collector implements AutoCloseable {
    * with 413 before reading it: the client still has it and is told to split it).
    */
   Response handleEvents(byte[] body) {
+    Backlog b = backlog;
+    if (b != null && b.over()) {
+      metrics.inc(BACKPRESSURE);
+      Map<String, Object> err = new LinkedHashMap<>();
+      err.put("error", "the pipeline is " + b.events() + " events behind (bound " + b.maxEvents()
+          + "): nothing was accepted; retry after " + BACKPRESSURE_RETRY_SECONDS + " s");
+      err.put("backlog", b.events());
+      err.put("retryAfterSeconds", BACKPRESSURE_RETRY_SECONDS);
+      return new Response(503, json(err), BACKPRESSURE_RETRY_SECONDS);
+    }
     List<Future<RecordMetadata>> sends = new ArrayList<>();
     List<Item> items;
     try {
@@ -359,7 +386,8 @@ final class Collector implements AutoCloseable {
         .get("/health", r -> health(health.get(), false))
         .get("/ready", r -> health(health.get(), true))
         .get("/metrics", r -> ApiResponse.text(200, "text/plain; version=0.0.4; charset=utf-8",
-            metrics.prometheus() + health.get().gauges() + server.metrics().prometheus("relstream_ingest_collector")));
+            metrics.prometheus() + health.get().gauges() + (backlog == null ? "" : backlog.gauges())
+                + server.metrics().prometheus("relstream_ingest_collector")));
     HardenedHttpServer s = HardenedHttpServer.builder("collector").bind(bind).port(port).token(token)
         .limits(HttpLimits.defaults().withMaxBodyBytes(maxBodyBytes)).routes(routes).build();
     s.start();
@@ -388,7 +416,7 @@ final class Collector implements AutoCloseable {
   private static ApiResponse respond(Response r) {
     ApiResponse a = new ApiResponse(r.status(), ApiResponse.JSON_TYPE, r.json().getBytes(StandardCharsets.UTF_8),
         Map.of());
-    return r.status() == 503 ? a.withHeader("Retry-After", "1") : a;
+    return r.status() == 503 ? a.withHeader("Retry-After", String.valueOf(r.retryAfterSeconds())) : a;
   }
 
   /** Stops the HTTP server (requests in flight get a short grace); the producer stays open. */

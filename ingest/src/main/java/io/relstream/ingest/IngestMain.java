@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * IngestMain --bootstrap HOST:PORT --state-dir DIR [--port 8081] [--bind 127.0.0.1] [--token T]
  *            [--application-id relstream-ingest] [--join-window-ms 1800000] [--dedupe-retention-ms 3600000]
- *            [--partitions 2] [--replication 1] [--max-body-bytes 1048576]
+ *            [--partitions 2] [--replication 1] [--max-body-bytes 1048576] [--max-backlog 20000]
  * </pre>
  * Creates the topics it needs (events, interactions, dead-letter) when absent, starts the streams app
  * (exactly_once_v2) and the collector, and closes both from a shutdown hook. {@code --help} prints the usage;
@@ -64,13 +64,21 @@ public final class IngestMain {
       "  --partitions N              partitions of topics created when absent (default 2)",
       "  --replication N             replication factor of created and internal topics (default 1)",
       "  --max-body-bytes N          largest POST /events body (default 1048576)",
+      "  --max-backlog N             events the streams app may be behind before POST /events answers 503 with",
+      "                              Retry-After (default 20000; 0: never)",
       "  --help                      this text");
 
   private IngestMain() {}
 
   /** Parsed command line. */
   record Config(String bootstrap, Path stateDir, int port, String host, String applicationId, long joinWindowMs,
-      long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes, String token) {
+      long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes, String token, long maxBacklog) {
+    Config(String bootstrap, Path stateDir, int port, String host, String applicationId, long joinWindowMs,
+        long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes, String token) {
+      this(bootstrap, stateDir, port, host, applicationId, joinWindowMs, dedupeRetentionMs, partitions, replication,
+          maxBodyBytes, token, Backlog.DEFAULT_MAX_EVENTS);
+    }
+
     /** Without a token (loopback only). */
     Config(String bootstrap, Path stateDir, int port, String host, String applicationId, long joinWindowMs,
         long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes) {
@@ -112,13 +120,14 @@ public final class IngestMain {
     int partitions = 2;
     int replication = 1;
     int maxBody = Collector.DEFAULT_MAX_BODY_BYTES;
+    long maxBacklog = Backlog.DEFAULT_MAX_EVENTS;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
         return null;
       }
       if (!Set.of("--bootstrap", "--state-dir", "--port", "--bind", "--token", "--application-id", "--join-window-ms",
-          "--dedupe-retention-ms", "--partitions", "--replication", "--max-body-bytes").contains(flag)) {
+          "--dedupe-retention-ms", "--partitions", "--replication", "--max-body-bytes", "--max-backlog").contains(flag)) {
         throw new UsageException("unknown flag " + flag + " (see --help)");
       }
       if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
@@ -137,6 +146,7 @@ public final class IngestMain {
         case "--partitions" -> partitions = (int) number(flag, v, 1, 10_000);
         case "--replication" -> replication = (int) number(flag, v, 1, Short.MAX_VALUE);
         case "--max-body-bytes" -> maxBody = (int) number(flag, v, 1, Integer.MAX_VALUE - 1);
+        case "--max-backlog" -> maxBacklog = number(flag, v, 0, Long.MAX_VALUE / 4);
         default -> throw new AssertionError(flag);
       }
     }
@@ -151,7 +161,7 @@ public final class IngestMain {
       throw new UsageException("--bind " + host + " is beyond loopback: give --token too");
     }
     return new Config(bootstrap, stateDir, port, host, appId, window, retention, partitions, (short) replication,
-        maxBody, token);
+        maxBody, token, maxBacklog);
   }
 
   static boolean isLoopback(String address) {
@@ -200,6 +210,8 @@ public final class IngestMain {
     final Producer<String, byte[]> producer;
     final InetSocketAddress address;
     final IngestMetrics metrics;
+    /** How far the streams app is behind (null when unbounded). */
+    volatile Backlog backlog;
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing;
     /** Set when the streams app stopped for good (ERROR): the process should exit non-zero and be restarted. */
@@ -228,6 +240,9 @@ public final class IngestMain {
       }
       LOG.info("stopping collector and streams app");
       collector.close();
+      if (backlog != null) {
+        backlog.close();
+      }
       producer.close(Duration.ofSeconds(10));
       // a static member stays in the group on close unless told to leave (see streamsProperties)
       streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
@@ -268,16 +283,24 @@ public final class IngestMain {
         Duration.ofSeconds(35));
     try {
       app[0] = new App(streams, collector, producer, null, metrics);
+      Backlog backlog = c.maxBacklog() > 0 ? new Backlog(Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+          c.bootstrap())), c.applicationId(), c.maxBacklog()) : null;
+      app[0].backlog = backlog;
+      collector.backpressure(backlog);
       streams.start();
       InetSocketAddress address = collector.start(c.host(), c.port(), c.token(), health::now);
       LOG.info("collector listening on http://{}:{}/events (health /health, /ready, metrics /metrics); streams app"
           + " '{}' reading '{}' from {}, state in {}", address.getHostString(), address.getPort(), c.applicationId(),
           Topics.EVENTS, c.bootstrap(), c.stateDir());
       App started = new App(streams, collector, producer, address, metrics);
+      started.backlog = backlog;
       app[0] = started;
       return started;
     } catch (Exception | Error e) {
       collector.close();
+      if (app[0] != null && app[0].backlog != null) {
+        app[0].backlog.close();
+      }
       producer.close(Duration.ZERO);
       streams.close(Duration.ofSeconds(10));
       throw e;
