@@ -378,12 +378,20 @@ final class Collector implements AutoCloseable {
    */
   synchronized InetSocketAddress start(String bind, int port, String token, Supplier<Health> health)
       throws IOException {
+    return start(bind, port, token, health, true);
+  }
+
+  /** As above; without {@code acceptEvents} only /health, /ready and /metrics are served (a streams-only process). */
+  synchronized InetSocketAddress start(String bind, int port, String token, Supplier<Health> health,
+      boolean acceptEvents) throws IOException {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
-    Routes routes = new Routes()
-        .post("/events", r -> respond(handleEvents(r.body())))
-        .get("/health", r -> health(health.get(), false))
+    Routes routes = new Routes();
+    if (acceptEvents) {
+      routes.post("/events", r -> respond(handleEvents(r.body())));
+    }
+    routes.get("/health", r -> health(health.get(), false))
         .get("/ready", r -> health(health.get(), true))
         .get("/metrics", r -> ApiResponse.text(200, "text/plain; version=0.0.4; charset=utf-8",
             metrics.prometheus() + health.get().gauges() + (backlog == null ? "" : backlog.gauges())

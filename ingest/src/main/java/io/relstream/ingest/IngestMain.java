@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * IngestMain --bootstrap HOST:PORT --state-dir DIR [--port 8081] [--bind 127.0.0.1] [--token T]
  *            [--application-id relstream-ingest] [--join-window-ms 1800000] [--dedupe-retention-ms 3600000]
  *            [--partitions 2] [--replication 1] [--max-body-bytes 1048576] [--max-backlog 20000]
+ *            [--role all|collector|streams]
  * </pre>
  * Creates the topics it needs (events, interactions, dead-letter) when absent, starts the streams app
  * (exactly_once_v2) and the collector, and closes both from a shutdown hook. {@code --help} prints the usage;
@@ -66,13 +68,45 @@ public final class IngestMain {
       "  --max-body-bytes N          largest POST /events body (default 1048576)",
       "  --max-backlog N             events the streams app may be behind before POST /events answers 503 with",
       "                              Retry-After (default 20000; 0: never)",
+      "  --role all|collector|streams  what this process runs (default all): the collector alone (scale it",
+      "                              apart; its backpressure reads the streams app's group, wherever it runs),",
+      "                              or the streams app alone (its HTTP port then serves /health, /ready, /metrics)",
       "  --help                      this text");
 
   private IngestMain() {}
 
+  /** What one ingest process runs. */
+  enum Role {
+    ALL, COLLECTOR, STREAMS;
+
+    static Role parse(String v) throws UsageException {
+      return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+        case "all" -> ALL;
+        case "collector" -> COLLECTOR;
+        case "streams" -> STREAMS;
+        default -> throw new UsageException("--role must be all, collector or streams, got '" + v + "'");
+      };
+    }
+
+    boolean streams() {
+      return this != COLLECTOR;
+    }
+
+    boolean collector() {
+      return this != STREAMS;
+    }
+  }
+
   /** Parsed command line. */
   record Config(String bootstrap, Path stateDir, int port, String host, String applicationId, long joinWindowMs,
-      long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes, String token, long maxBacklog) {
+      long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes, String token, long maxBacklog,
+      Role role) {
+    Config(String bootstrap, Path stateDir, int port, String host, String applicationId, long joinWindowMs,
+        long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes, String token, long maxBacklog) {
+      this(bootstrap, stateDir, port, host, applicationId, joinWindowMs, dedupeRetentionMs, partitions, replication,
+          maxBodyBytes, token, maxBacklog, Role.ALL);
+    }
+
     Config(String bootstrap, Path stateDir, int port, String host, String applicationId, long joinWindowMs,
         long dedupeRetentionMs, int partitions, short replication, int maxBodyBytes, String token) {
       this(bootstrap, stateDir, port, host, applicationId, joinWindowMs, dedupeRetentionMs, partitions, replication,
@@ -121,13 +155,14 @@ public final class IngestMain {
     int replication = 1;
     int maxBody = Collector.DEFAULT_MAX_BODY_BYTES;
     long maxBacklog = Backlog.DEFAULT_MAX_EVENTS;
+    Role role = Role.ALL;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
         return null;
       }
       if (!Set.of("--bootstrap", "--state-dir", "--port", "--bind", "--token", "--application-id", "--join-window-ms",
-          "--dedupe-retention-ms", "--partitions", "--replication", "--max-body-bytes", "--max-backlog").contains(flag)) {
+          "--dedupe-retention-ms", "--partitions", "--replication", "--max-body-bytes", "--max-backlog", "--role").contains(flag)) {
         throw new UsageException("unknown flag " + flag + " (see --help)");
       }
       if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
@@ -147,6 +182,7 @@ public final class IngestMain {
         case "--replication" -> replication = (int) number(flag, v, 1, Short.MAX_VALUE);
         case "--max-body-bytes" -> maxBody = (int) number(flag, v, 1, Integer.MAX_VALUE - 1);
         case "--max-backlog" -> maxBacklog = number(flag, v, 0, Long.MAX_VALUE / 4);
+        case "--role" -> role = Role.parse(v);
         default -> throw new AssertionError(flag);
       }
     }
@@ -161,7 +197,7 @@ public final class IngestMain {
       throw new UsageException("--bind " + host + " is beyond loopback: give --token too");
     }
     return new Config(bootstrap, stateDir, port, host, appId, window, retention, partitions, (short) replication,
-        maxBody, token, maxBacklog);
+        maxBody, token, maxBacklog, role);
   }
 
   static boolean isLoopback(String address) {
@@ -245,9 +281,11 @@ public final class IngestMain {
       }
       producer.close(Duration.ofSeconds(10));
       // a static member stays in the group on close unless told to leave (see streamsProperties)
-      streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
-          org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-          .withTimeout(Duration.ofSeconds(30)));
+      if (streams != null) {
+        streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+            org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofSeconds(30)));
+      }
       closed.countDown();
       LOG.info("stopped");
     }
@@ -264,34 +302,45 @@ public final class IngestMain {
     IngestConfig ic = IngestConfig.defaults().withClock(clock).withMetrics(metrics).withWriteGuard(guard)
         .withJoinWindow(Duration.ofMillis(c.joinWindowMs())).withDedupeRetention(Duration.ofMillis(c.dedupeRetentionMs()))
         .withPunctuateInterval(PUNCTUATE_INTERVAL);
-    StreamsBuilder builder = new StreamsBuilder();
-    IngestTopology.build(builder, ic);
-    KafkaStreams streams = new KafkaStreams(builder.build(), streamsProperties(c));
-    StreamsHealth health = new StreamsHealth(streams);
+    KafkaStreams streams = null;
+    Supplier<Collector.Health> health;
     App[] app = new App[1];
-    streams.setStateListener((now, before) -> {
-      LOG.info("streams state {} -> {}", before, now);
-      if (now == KafkaStreams.State.ERROR && app[0] != null) {
-        LOG.error("the streams app stopped for good (ERROR): closing, so that the supervisor restarts this process");
-        app[0].failed = true;
-        new Thread(app[0]::close, "ingest-fatal").start();
-      }
-    });
-    streams.setGlobalStateRestoreListener(health);
+    if (c.role().streams()) {
+      StreamsBuilder builder = new StreamsBuilder();
+      IngestTopology.build(builder, ic);
+      streams = new KafkaStreams(builder.build(), streamsProperties(c));
+      StreamsHealth sh = new StreamsHealth(streams);
+      health = sh::now;
+      streams.setStateListener((now, before) -> {
+        LOG.info("streams state {} -> {}", before, now);
+        if (now == KafkaStreams.State.ERROR && app[0] != null) {
+          LOG.error("the streams app stopped for good (ERROR): closing, so that the supervisor restarts this process");
+          app[0].failed = true;
+          new Thread(app[0]::close, "ingest-fatal").start();
+        }
+      });
+      streams.setGlobalStateRestoreListener(sh);
+    } else {
+      health = () -> new Collector.Health(true, true, Map.of("role", "collector"), "");
+    }
     Producer<String, byte[]> producer = new KafkaProducer<>(producerProperties(c));
     Collector collector = new Collector(producer, new EventValidator(clock), metrics, clock, c.maxBodyBytes(),
         Duration.ofSeconds(35));
     try {
       app[0] = new App(streams, collector, producer, null, metrics);
-      Backlog backlog = c.maxBacklog() > 0 ? new Backlog(Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-          c.bootstrap())), c.applicationId(), c.maxBacklog()) : null;
+      Backlog backlog = c.maxBacklog() > 0 && c.role().collector()
+          ? new Backlog(Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap())),
+              c.applicationId(), c.maxBacklog()) : null;
       app[0].backlog = backlog;
       collector.backpressure(backlog);
-      streams.start();
-      InetSocketAddress address = collector.start(c.host(), c.port(), c.token(), health::now);
-      LOG.info("collector listening on http://{}:{}/events (health /health, /ready, metrics /metrics); streams app"
-          + " '{}' reading '{}' from {}, state in {}", address.getHostString(), address.getPort(), c.applicationId(),
-          Topics.EVENTS, c.bootstrap(), c.stateDir());
+      if (streams != null) {
+        streams.start();
+      }
+      InetSocketAddress address = collector.start(c.host(), c.port(), c.token(), health, c.role().collector());
+      LOG.info("{} listening on http://{}:{} (/health, /ready, /metrics{}); role {}, streams app '{}' on '{}' from {},"
+          + " state in {}", c.role().collector() ? "collector" : "streams app", address.getHostString(),
+          address.getPort(), c.role().collector() ? ", POST /events" : "", c.role().name().toLowerCase(java.util.Locale.ROOT),
+          c.applicationId(), Topics.EVENTS, c.bootstrap(), c.stateDir());
       App started = new App(streams, collector, producer, address, metrics);
       started.backlog = backlog;
       app[0] = started;
@@ -302,7 +351,9 @@ public final class IngestMain {
         app[0].backlog.close();
       }
       producer.close(Duration.ZERO);
-      streams.close(Duration.ofSeconds(10));
+      if (streams != null) {
+        streams.close(Duration.ofSeconds(10));
+      }
       throw e;
     }
   }

@@ -41,6 +41,16 @@ class IngestMainTest {
   }
 
   @Test
+  void roles() throws Exception {
+    assertEquals(IngestMain.Role.ALL, IngestMain.parse(new String[] {"--bootstrap", "h:1", "--state-dir", "d"}).role());
+    IngestMain.Config c = IngestMain.parse(new String[] {"--bootstrap", "h:1", "--state-dir", "d", "--role", "collector"});
+    assertTrue(c.role().collector() && !c.role().streams());
+    c = IngestMain.parse(new String[] {"--bootstrap", "h:1", "--state-dir", "d", "--role", "STREAMS"});
+    assertTrue(c.role().streams() && !c.role().collector());
+    assertEquals("--role must be all, collector or streams, got 'both'", msg("--role", "both"));
+  }
+
+  @Test
   void helpReturnsNull() throws Exception {
     assertNull(IngestMain.parse(new String[] {"--bootstrap", "a:1", "--help"}));
   }
