@@ -8,16 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.relstream.core.kernel.BatchMaths;
-import io.relstream.core.online.BatchUpdate;
 import io.relstream.core.online.ModelRow;
-import io.relstream.core.online.OnlinePropensity;
 import io.relstream.core.online.OnlineTrainer;
 import io.relstream.core.progress.ProgressBar;
 import io.relstream.replay.Args;
 import io.relstream.replay.Replay;
 import io.relstream.replay.ReplayConfig;
 import io.relstream.schemas.avro.Interaction;
-import io.relstream.schemas.avro.InteractionSource;
 import io.relstream.streamtrain.TrainConfig;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -59,30 +56,13 @@ class StreamJobIT {
   /** The model of the same events through core's OnlinePropensity and OnlineTrainer, no Flink. */
   static StreamModel core(List<Interaction> events, TrainConfig config, Map<String, float[]> finalUsers,
       Map<String, float[]> finalItems) {
-    OnlinePropensity p = new OnlinePropensity(config.propensity(), config.eta(), config.halfLifeMillis());
-    Map<String, ModelRow> users = new LinkedHashMap<>();
-    Map<String, ModelRow> items = new LinkedHashMap<>();
     try (OnlineTrainer t = new OnlineTrainer(config.trainer(), BatchMaths.Path.JAVA)) {
-      for (Interaction in : events) {
-        // the events carry no position or logged propensity; a click without impression is not an exposure
-        boolean shown = in.getSource() != InteractionSource.CLICK_WITHOUT_IMPRESSION;
-        OnlinePropensity.Estimate e = p.observe(in.getUser(), in.getItem(), in.getTimestamp(), in.getLabel() == 1,
-            shown, -1, Double.NaN);
-        keep(t.add(in.getUser(), in.getItem(), in.getLabel(), e.theta(), e.clicks(), in.getTimestamp()), users, items);
-      }
-      keep(t.flush(), users, items);
-      for (String u : users.keySet()) finalUsers.put(u, t.userVector(u));
-      for (String i : items.keySet()) finalItems.put(i, t.itemVector(i));
-      assertEquals(t.numUsers(), users.size(), "every user published");
-      assertEquals(t.numItems(), items.size(), "every item published");
-    }
-    return new StreamModel(users, items);
-  }
-
-  private static void keep(BatchUpdate b, Map<String, ModelRow> users, Map<String, ModelRow> items) {
-    if (b != null) {
-      b.users().forEach(r -> users.put(r.id(), r));
-      b.items().forEach(r -> items.put(r.id(), r));
+      StreamModel m = CoreStream.run(events, config, t);
+      for (String u : m.users.keySet()) finalUsers.put(u, t.userVector(u));
+      for (String i : m.items.keySet()) finalItems.put(i, t.itemVector(i));
+      assertEquals(t.numUsers(), m.users.size(), "every user published");
+      assertEquals(t.numItems(), m.items.size(), "every item published");
+      return m;
     }
   }
 

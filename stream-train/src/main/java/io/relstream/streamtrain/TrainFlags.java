@@ -11,9 +11,14 @@ import java.util.Locale;
  * ({@link StreamTrainMain} and {@code relstream replay --streaming}):
  * <pre>
  *   --dim D                       latent dimension d (default 32)
- *   --lr X                        Adam learning rate (0.01)
+ *   --lr X                        Adam learning rate (0.02)
  *   --l2 X                        &lambda; of the L2 penalty on touched rows (1e-4)
- *   --clip M                      clip M of the clipped-IPS estimator, 0..1 (0.1)
+ *   --clip M                      clip M of the clipped-IPS estimator, 0..1: the cap of the relative clip,
+ *                                 or the fixed M with --clip-quantile 0
+ *   --clip-quantile Q             relative clip M = min(cap, Q-quantile of the clicks' theta so far),
+ *                                 0 &lt;= Q &lt; 1; 0: the fixed M = --clip (0)
+ *   --reservoir-size N            recent events kept to revisit, 0 for none (65536)
+ *   --reservoir-steps K           extra Adam steps per batch on events drawn from them (8)
  *   --loss squared|log            local loss (squared)
  *   --eta X                       &eta; of the popularity propensity (0.5)
  *   --batch-size N                events per mini-batch (256)
@@ -27,12 +32,13 @@ public final class TrainFlags {
   private TrainFlags() {}
 
   /** The flag names, without the leading "--". */
-  public static final List<String> NAMES = List.of("dim", "lr", "l2", "clip", "loss", "eta", "batch-size",
-      "negatives-per-positive", "kernel", "propensity");
+  public static final List<String> NAMES = List.of("dim", "lr", "l2", "clip", "clip-quantile", "loss", "eta",
+      "batch-size", "negatives-per-positive", "reservoir-size", "reservoir-steps", "kernel", "propensity");
 
   /** The flags for a usage line. */
-  public static final String USAGE = "[--dim 32] [--lr 0.01] [--l2 1e-4] [--clip 0.1] [--loss squared|log]"
-      + " [--eta 0.5] [--batch-size 256] [--negatives-per-positive 4] [--kernel java|opencl|auto]"
+  public static final String USAGE = "[--dim 32] [--lr 0.02] [--l2 1e-4] [--clip 0.1] [--clip-quantile 0]"
+      + " [--loss squared|log] [--eta 0.5] [--batch-size 256] [--negatives-per-positive 4] [--reservoir-size 65536]"
+      + " [--reservoir-steps 8] [--kernel java|opencl|auto]"
       + " [--propensity auto|exposure|popularity]";
 
   /**
@@ -49,7 +55,17 @@ public final class TrainFlags {
         case "dim" -> config.withTrainer(t.withDim(intIn(flag, value, 1, 4096)));
         case "lr" -> config.withTrainer(t.withLearningRate((float) number(flag, value, Float.MIN_VALUE, 10)));
         case "l2" -> config.withTrainer(t.withL2((float) number(flag, value, 0, 100)));
-        case "clip" -> config.withTrainer(t.withClip((float) number(flag, value, 0, 1)));
+        case "clip" -> {
+          float m = (float) number(flag, value, 0, 1);
+          yield config.withTrainer(t.withRelativeClip(t.clipQuantile(), m)); // in either order with the quantile
+        }
+        case "clip-quantile" -> config.withTrainer(t.withRelativeClip((float) number(flag, value, 0, 0.999),
+            t.clip()));
+        case "reservoir-size" -> {
+          int n = intIn(flag, value, 0, 1 << 26);
+          yield config.withTrainer(t.withReservoir(n, n == 0 ? 0 : t.reservoirSteps()));
+        }
+        case "reservoir-steps" -> config.withTrainer(t.withReservoir(t.reservoirSize(), intIn(flag, value, 0, 64)));
         case "loss" -> config.withTrainer(t.withLoss(LocalLoss.parse(value)));
         case "eta" -> config.withEta(number(flag, value, 0, 10));
         case "batch-size" -> config.withTrainer(t.withBatchSize(intIn(flag, value, 1, 1 << 24)));

@@ -39,6 +39,14 @@ public final class TrainingJob {
   public static final String EVENTS_TRAINED = "eventsTrained";
 
   /** Adds the job to {@code env} reading from {@code source}. */
+  /**
+   * Whether the propensity operator counts {@code in} as an impression (an exposure): its source says so,
+   * or, for a source it does not know, it is unclicked or carries a position or a logged propensity.
+   */
+  public static boolean isImpression(Interaction in) {
+    return PropensityFunction.isImpression(in);
+  }
+
   public static void build(StreamExecutionEnvironment env, Source<Interaction, ?, ?> source,
       Sink<ModelUpdate> sink, TrainConfig config) {
     DataStream<Interaction> input = env

@@ -41,7 +41,20 @@ import java.util.SplittableRandom;
  * <p><b>Step.</b> The batch's clipped-IPS gradient (data term, normalised by sum(Y + c (1 - Y)), see
  * {@link io.relstream.core.estimator.ClippedIps}) goes through {@link BatchMath#gradients} and one lazy
  * Adam step {@link BatchMath#sparseAdamStep} updates the touched rows (L2 on those rows only, global step
- * counter t = b). The result lists every touched user and item row with modelVersion b.
+ * counter t advancing by one per step). The clip is M_b = {@link OnlineConfig#clip()}, or with a relative
+ * clip ({@link OnlineConfig#clipQuantile()} q &gt; 0) M_b = min(clip, Q_q), Q_q the q-quantile of the
+ * &theta; of every click added up to and including batch b ({@link ClipQuantile}; M_b = clip before any
+ * click).
+ *
+ * <p><b>Reservoir.</b> With {@link OnlineConfig#reservoirSize()} R &gt; 0 the batch's events then join a
+ * ring of the R most recent events ({@link Reservoir}), and {@link OnlineConfig#reservoirSteps()} K more
+ * Adam steps follow, each on {@code batchSize} events drawn uniformly with replacement from the ring
+ * (with their stored Y and &theta;, and fresh negatives as above) with M_b. The draws use a generator
+ * seeded by (seed, b) only, apart from the one of the batch's own negatives, so a replayed stream draws
+ * the same events and K = 0 trains exactly as without a reservoir. An event held for R / batchSize
+ * batches is drawn K times in expectation: each event is learnt from about 1 + K times in one pass,
+ * where a second pass over the log would cost a second read of it. The result lists every touched user
+ * and item row (own events, draws, negatives) with modelVersion b.
  *
  * <p><b>State.</b> {@link #snapshot()} writes everything that determines the future (config, id maps,
  * rows, moments, step, batch counter, remembered clicks, item side data, the pending partial batch) in a
@@ -55,7 +68,9 @@ public final class OnlineTrainer implements AutoCloseable {
   /** First four bytes of a snapshot: "RSOT". */
   public static final int MAGIC = 0x52534f54;
   /** Snapshot format version. */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
+  /** The first version, still read: no relative clip, no reservoir. */
+  static final int VERSION_1 = 1;
   /** Initial rows are uniform in [-INIT_RANGE, INIT_RANGE]. */
   public static final float INIT_RANGE = 0.1f;
   static final int SAMPLE_TRIES = 16;
@@ -69,6 +84,8 @@ public final class OnlineTrainer implements AutoCloseable {
   private final IdIndex items;
   /** Pairs (u, i) with a click: key u << 32 | i. */
   private final LongSet clicked;
+  private final ClipQuantile clickTheta;
+  private final Reservoir reservoir;
 
   private FactorModel model;
   private BatchMath math;
@@ -86,16 +103,18 @@ public final class OnlineTrainer implements AutoCloseable {
   private long batches;
   private long newestTrained = Long.MIN_VALUE;
   private Batch batch;
+  private final Touched touched = new Touched();
 
   /** A new, empty model. */
   public OnlineTrainer(OnlineConfig config, BatchMaths.Path path) {
-    this(config, path, new IdIndex(), new IdIndex(), new LongSet());
+    this(config, path, new IdIndex(), new IdIndex(), new LongSet(), new ClipQuantile(),
+        new Reservoir(config.reservoirSize()));
     allocate(INITIAL_CAPACITY, INITIAL_CAPACITY);
     math = BatchMaths.create(path, model);
   }
 
   private OnlineTrainer(OnlineConfig config, BatchMaths.Path path, IdIndex users, IdIndex items,
-      LongSet clicked) {
+      LongSet clicked, ClipQuantile clickTheta, Reservoir reservoir) {
     this.config = config;
     this.path = path;
     this.objective = config.objective();
@@ -103,13 +122,15 @@ public final class OnlineTrainer implements AutoCloseable {
     this.users = users;
     this.items = items;
     this.clicked = clicked;
+    this.clickTheta = clickTheta;
+    this.reservoir = reservoir;
     int b = config.batchSize();
     pendUser = new int[b];
     pendItem = new int[b];
     pendLabel = new float[b];
     pendTheta = new float[b];
     pendTime = new long[b];
-    batch = new Batch(b * (1 + config.negativesPerPositive()));
+    batch = new Batch((config.reservoirSteps() > 0 ? 2 * b : b) * (1 + config.negativesPerPositive()));
   }
 
   /** Tables of the given capacity with every row at its initial value, item side data empty. */
@@ -229,6 +250,7 @@ public final class OnlineTrainer implements AutoCloseable {
     itemClicks[i] = clicks;
     if (label == 1) {
       clicked.add(pairKey(u, i));
+      clickTheta.add(theta);
     }
     pendUser[pending] = u;
     pendItem[pending] = i;
@@ -251,31 +273,70 @@ public final class OnlineTrainer implements AutoCloseable {
   private BatchUpdate train() {
     long b = batches + 1;
     SplittableRandom rng = new SplittableRandom(mix(config.seed(), 2, b));
-    batch.clear();
+    Objective step = objective(clip());
     int known = items.size();
     int negatives = config.negativesPerPositive();
     long newest = newestTrained;
+    batch.clear();
     for (int k = 0; k < pending; k++) {
-      int u = pendUser[k];
-      batch.add(u, pendItem[k], pendLabel[k], pendTheta[k]);
+      addWithNegatives(rng, pendUser[k], pendItem[k], pendLabel[k], pendTheta[k], negatives, known);
       newest = Math.max(newest, pendTime[k]);
-      if (pendLabel[k] > 0) {
-        for (int n = 0; n < negatives; n++) {
-          int j = sampleUnclicked(rng, u, known);
-          if (j >= 0) {
-            batch.add(u, j, 0f, itemTheta[j]);
-          }
+    }
+    touched.clear();
+    double loss = step(step);
+    for (int k = 0; k < pending; k++) {
+      reservoir.add(pendUser[k], pendItem[k], pendLabel[k], pendTheta[k]);
+    }
+    if (config.reservoirSteps() > 0) {
+      SplittableRandom draws = new SplittableRandom(mix(config.seed(), 3, b));
+      for (int s = 0; s < config.reservoirSteps(); s++) {
+        batch.clear();
+        for (int k = 0; k < pending; k++) {
+          addWithNegatives(draws, pendUser[k], pendItem[k], pendLabel[k], pendTheta[k], negatives, known);
         }
+        for (int k = 0; k < config.batchSize(); k++) {
+          int slot = reservoir.draw(draws);
+          addWithNegatives(draws, reservoir.user(slot), reservoir.item(slot), reservoir.label(slot),
+              reservoir.theta(slot), negatives, known);
+        }
+        step(step);
       }
     }
-    int events = pending;
-    double loss = math.gradients(batch, objective);
-    math.sparseAdamStep(adam);
     math.syncToModel();
+    int events = pending;
     batches = b;
     newestTrained = newest;
     pending = 0;
     return new BatchUpdate(b, newest, events, loss, userRows(), itemRows());
+  }
+
+  private float clip() {
+    return config.relativeClip() ? Math.min(config.clip(), clickTheta.quantile(config.clipQuantile(), config.clip()))
+        : config.clip();
+  }
+
+  private Objective objective(float clip) {
+    return clip == objective.clip() ? objective : new Objective(objective.loss(), clip, objective.negativeWeight());
+  }
+
+  private void addWithNegatives(SplittableRandom rng, int u, int i, float y, float theta, int negatives, int known) {
+    batch.add(u, i, y, theta);
+    if (y > 0) {
+      for (int n = 0; n < negatives; n++) {
+        int j = sampleUnclicked(rng, u, known);
+        if (j >= 0) {
+          batch.add(u, j, 0f, itemTheta[j]);
+        }
+      }
+    }
+  }
+
+  /** One gradient and lazy Adam step on the batch; notes its rows as touched. Returns the loss. */
+  private double step(Objective o) {
+    touched.note(batch);
+    double loss = math.gradients(batch, o);
+    math.sparseAdamStep(adam);
+    return loss;
   }
 
   private int sampleUnclicked(SplittableRandom rng, int u, int known) {
@@ -289,29 +350,76 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   private List<ModelRow> userRows() {
-    boolean[] seen = new boolean[users.size()];
-    List<ModelRow> out = new ArrayList<>();
-    for (int k = 0; k < batch.size(); k++) {
-      int u = batch.users[k];
-      if (!seen[u]) {
-        seen[u] = true;
-        out.add(new ModelRow(users.id(u), row(model.userFactors, u), Float.NaN, Double.NaN));
-      }
+    List<ModelRow> out = new ArrayList<>(touched.users.size());
+    for (int k = 0; k < touched.users.size(); k++) {
+      int u = touched.users.get(k);
+      out.add(new ModelRow(users.id(u), row(model.userFactors, u), Float.NaN, Double.NaN));
     }
     return out;
   }
 
   private List<ModelRow> itemRows() {
-    boolean[] seen = new boolean[items.size()];
-    List<ModelRow> out = new ArrayList<>();
-    for (int k = 0; k < batch.size(); k++) {
-      int i = batch.items[k];
-      if (!seen[i]) {
-        seen[i] = true;
-        out.add(new ModelRow(items.id(i), row(model.itemFactors, i), itemTheta[i], itemClicks[i]));
-      }
+    List<ModelRow> out = new ArrayList<>(touched.items.size());
+    for (int k = 0; k < touched.items.size(); k++) {
+      int i = touched.items.get(k);
+      out.add(new ModelRow(items.id(i), row(model.itemFactors, i), itemTheta[i], itemClicks[i]));
     }
     return out;
+  }
+
+  /** The distinct rows a batch's steps touched, in first-appearance order. */
+  private static final class Touched {
+    final IntList users = new IntList();
+    final IntList items = new IntList();
+    private boolean[] seenUser = new boolean[0];
+    private boolean[] seenItem = new boolean[0];
+
+    void clear() {
+      for (int k = 0; k < users.size(); k++) seenUser[users.get(k)] = false;
+      for (int k = 0; k < items.size(); k++) seenItem[items.get(k)] = false;
+      users.clear();
+      items.clear();
+    }
+
+    void note(Batch b) {
+      for (int k = 0; k < b.size(); k++) {
+        int u = b.users[k];
+        if (u >= seenUser.length) seenUser = Arrays.copyOf(seenUser, Math.max(u + 1, 2 * seenUser.length));
+        if (!seenUser[u]) {
+          seenUser[u] = true;
+          users.add(u);
+        }
+        int i = b.items[k];
+        if (i >= seenItem.length) seenItem = Arrays.copyOf(seenItem, Math.max(i + 1, 2 * seenItem.length));
+        if (!seenItem[i]) {
+          seenItem[i] = true;
+          items.add(i);
+        }
+      }
+    }
+  }
+
+  /** A growable int array. */
+  private static final class IntList {
+    private int[] a = new int[16];
+    private int n;
+
+    void add(int v) {
+      if (n == a.length) a = Arrays.copyOf(a, 2 * n);
+      a[n++] = v;
+    }
+
+    int get(int k) {
+      return a[k];
+    }
+
+    int size() {
+      return n;
+    }
+
+    void clear() {
+      n = 0;
+    }
   }
 
   private float[] row(float[] table, int r) {
@@ -329,6 +437,23 @@ public final class OnlineTrainer implements AutoCloseable {
   public float[] itemVector(String item) {
     int i = items.find(item);
     return i < 0 ? null : row(model.itemFactors, i);
+  }
+
+  /** p_u . q_i, or NaN when the user or the item is unknown. */
+  public float score(String user, String item) {
+    int u = users.find(user);
+    int i = items.find(item);
+    return u < 0 || i < 0 ? Float.NaN : model.score(u, i);
+  }
+
+  /** The clip M the next batch trains with (fixed, or relative to the clicks' &theta; so far). */
+  public float currentClip() {
+    return clip();
+  }
+
+  /** Events held in the reservoir (at most {@link OnlineConfig#reservoirSize()}). */
+  public int reservoirEvents() {
+    return reservoir.size();
   }
 
   /** The latest &theta; trained with for {@code item}, NaN when unknown. */
@@ -376,8 +501,12 @@ public final class OnlineTrainer implements AutoCloseable {
    *   item side data: numItems x (float &theta;, double clicks),
    *   user rows, user m, user v: 3 x numUsers x d floats;   item rows, m, v: 3 x numItems x d floats,
    *   clicked pairs: int n, n x long (increasing),
-   *   pending: int n, n x (int u, int i, float Y, float &theta;, long time)
+   *   pending: int n, n x (int u, int i, float Y, float &theta;, long time),
+   *   since version 2: float q, int R, int K (the config's relative clip and reservoir),
+   *           clicks' &theta; histogram: int bins, bins x long,
+   *           reservoir: int size, int head, size x (int u, int i, float Y, float &theta;)
    * </pre>
+   * Version 1 (without the last three lines) is still read, as q = 0, R = 0, K = 0.
    */
   public byte[] snapshot() {
     math.syncToModel();
@@ -430,6 +559,11 @@ public final class OnlineTrainer implements AutoCloseable {
         out.writeFloat(pendTheta[k]);
         out.writeLong(pendTime[k]);
       }
+      out.writeFloat(config.clipQuantile());
+      out.writeInt(config.reservoirSize());
+      out.writeInt(config.reservoirSteps());
+      clickTheta.write(out);
+      reservoir.write(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -461,9 +595,9 @@ public final class OnlineTrainer implements AutoCloseable {
         throw new IllegalArgumentException(String.format("not an online trainer snapshot (magic %08x)", magic));
       }
       int version = in.readInt();
-      if (version != VERSION) {
+      if (version != VERSION && version != VERSION_1) {
         throw new IllegalArgumentException("unsupported online trainer snapshot version " + version
-            + " (this build reads " + VERSION + ")");
+            + " (this build reads " + VERSION_1 + " and " + VERSION + ")");
       }
       int dim = in.readInt();
       float lr = in.readFloat();
@@ -484,49 +618,41 @@ public final class OnlineTrainer implements AutoCloseable {
       int step = in.readInt();
       IdIndex users = IdIndex.read(in);
       IdIndex items = IdIndex.read(in);
-      OnlineTrainer t = new OnlineTrainer(config, path, users, items, new LongSet());
       int nu = users.size();
       int ni = items.size();
+      // the version-2 tail (the rest of the settings) follows the pending events
+      Pending p = Pending.read(in, batchSize, nu, ni, dim);
+      if (version != VERSION_1) {
+        float q = in.readFloat();
+        int size = in.readInt();
+        int steps = in.readInt();
+        try {
+          config = new OnlineConfig(dim, lr, l2, batchSize, negatives, LocalLoss.values()[lossCode], clip, c, seed,
+              q, size, steps);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("bad trainer settings in the snapshot: " + e.getMessage(), e);
+        }
+        p.clickTheta = ClipQuantile.read(in);
+        p.reservoir = Reservoir.read(in, size, nu, ni);
+      }
+      OnlineTrainer t = new OnlineTrainer(config, path, users, items, p.clicked,
+          p.clickTheta == null ? new ClipQuantile() : p.clickTheta,
+          p.reservoir == null ? new Reservoir(0) : p.reservoir);
       t.allocate(capacityFor(nu), capacityFor(ni));
-      for (int i = 0; i < ni; i++) {
-        t.itemTheta[i] = in.readFloat();
-        t.itemClicks[i] = in.readDouble();
-      }
-      float[] um = new float[t.model.userFactors.length];
-      float[] uv = new float[um.length];
-      float[] im = new float[t.model.itemFactors.length];
-      float[] iv = new float[im.length];
-      readFloats(in, t.model.userFactors, nu * dim);
-      readFloats(in, um, nu * dim);
-      readFloats(in, uv, nu * dim);
-      readFloats(in, t.model.itemFactors, ni * dim);
-      readFloats(in, im, ni * dim);
-      readFloats(in, iv, ni * dim);
-      int pairs = in.readInt();
-      if (pairs < 0) {
-        throw new IllegalArgumentException("bad clicked-pair count " + pairs);
-      }
-      for (int k = 0; k < pairs; k++) {
-        long p = in.readLong();
-        if ((p >>> 32) >= nu || (p & 0xffffffffL) >= ni) {
-          throw new IllegalArgumentException("clicked pair outside the id maps");
-        }
-        t.clicked.add(p);
-      }
-      int pending = in.readInt();
-      if (pending < 0 || pending >= batchSize) {
-        throw new IllegalArgumentException("bad pending count " + pending + " for batch size " + batchSize);
-      }
-      for (int k = 0; k < pending; k++) {
-        t.pendUser[k] = in.readInt();
-        t.pendItem[k] = in.readInt();
-        t.pendLabel[k] = in.readFloat();
-        t.pendTheta[k] = in.readFloat();
-        t.pendTime[k] = in.readLong();
-        if (t.pendUser[k] < 0 || t.pendUser[k] >= nu || t.pendItem[k] < 0 || t.pendItem[k] >= ni) {
-          throw new IllegalArgumentException("pending event outside the id maps");
-        }
-      }
+      System.arraycopy(p.itemTheta, 0, t.itemTheta, 0, ni);
+      System.arraycopy(p.itemClicks, 0, t.itemClicks, 0, ni);
+      System.arraycopy(p.userFactors, 0, t.model.userFactors, 0, p.userFactors.length);
+      System.arraycopy(p.itemFactors, 0, t.model.itemFactors, 0, p.itemFactors.length);
+      float[] um = Arrays.copyOf(p.um, t.model.userFactors.length);
+      float[] uv = Arrays.copyOf(p.uv, t.model.userFactors.length);
+      float[] im = Arrays.copyOf(p.im, t.model.itemFactors.length);
+      float[] iv = Arrays.copyOf(p.iv, t.model.itemFactors.length);
+      int pending = p.pending;
+      System.arraycopy(p.pendUser, 0, t.pendUser, 0, pending);
+      System.arraycopy(p.pendItem, 0, t.pendItem, 0, pending);
+      System.arraycopy(p.pendLabel, 0, t.pendLabel, 0, pending);
+      System.arraycopy(p.pendTheta, 0, t.pendTheta, 0, pending);
+      System.arraycopy(p.pendTime, 0, t.pendTime, 0, pending);
       if (in.read() != -1) {
         throw new IllegalArgumentException("trailing bytes after an online trainer snapshot");
       }
@@ -538,6 +664,84 @@ public final class OnlineTrainer implements AutoCloseable {
       return t;
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated online trainer snapshot: " + e, e);
+    }
+  }
+
+  /** The part of a snapshot between the id maps and the version-2 tail, as read. */
+  private static final class Pending {
+    float[] itemTheta;
+    double[] itemClicks;
+    float[] userFactors;
+    float[] um;
+    float[] uv;
+    float[] itemFactors;
+    float[] im;
+    float[] iv;
+    LongSet clicked = new LongSet();
+    int pending;
+    int[] pendUser;
+    int[] pendItem;
+    float[] pendLabel;
+    float[] pendTheta;
+    long[] pendTime;
+    ClipQuantile clickTheta;
+    Reservoir reservoir;
+
+    static Pending read(DataInputStream in, int batchSize, int nu, int ni, int dim) throws IOException {
+      Pending p = new Pending();
+      p.itemTheta = new float[ni];
+      p.itemClicks = new double[ni];
+      for (int i = 0; i < ni; i++) {
+        p.itemTheta[i] = in.readFloat();
+        p.itemClicks[i] = in.readDouble();
+      }
+      p.userFactors = floats(in, nu * dim);
+      p.um = floats(in, nu * dim);
+      p.uv = floats(in, nu * dim);
+      p.itemFactors = floats(in, ni * dim);
+      p.im = floats(in, ni * dim);
+      p.iv = floats(in, ni * dim);
+      int pairs = in.readInt();
+      if (pairs < 0) {
+        throw new IllegalArgumentException("bad clicked-pair count " + pairs);
+      }
+      for (int k = 0; k < pairs; k++) {
+        long pair = in.readLong();
+        if ((pair >>> 32) >= nu || (pair & 0xffffffffL) >= ni) {
+          throw new IllegalArgumentException("clicked pair outside the id maps");
+        }
+        p.clicked.add(pair);
+      }
+      int pending = in.readInt();
+      if (pending < 0 || pending >= batchSize) {
+        throw new IllegalArgumentException("bad pending count " + pending + " for batch size " + batchSize);
+      }
+      p.pending = pending;
+      p.pendUser = new int[pending];
+      p.pendItem = new int[pending];
+      p.pendLabel = new float[pending];
+      p.pendTheta = new float[pending];
+      p.pendTime = new long[pending];
+      for (int k = 0; k < pending; k++) {
+        p.pendUser[k] = in.readInt();
+        p.pendItem[k] = in.readInt();
+        p.pendLabel[k] = in.readFloat();
+        p.pendTheta[k] = in.readFloat();
+        p.pendTime[k] = in.readLong();
+        if (p.pendUser[k] < 0 || p.pendUser[k] >= nu || p.pendItem[k] < 0 || p.pendItem[k] >= ni) {
+          throw new IllegalArgumentException("pending event outside the id maps");
+        }
+      }
+      return p;
+    }
+
+    private static float[] floats(DataInputStream in, int n) throws IOException {
+      if (n > in.available() / 4) {
+        throw new IOException("snapshot ends inside a table");
+      }
+      float[] a = new float[n];
+      readFloats(in, a, n);
+      return a;
     }
   }
 
