@@ -19,6 +19,8 @@ import java.util.Locale;
  *                                 0 &lt;= Q &lt; 1; 0: the fixed M = --clip (0)
  *   --reservoir-size N            recent events kept to revisit, 0 for none (65536)
  *   --reservoir-steps K           extra Adam steps per batch on events drawn from them (8)
+ *   --reservoir-step-ms T         event time one such step needs: a batch takes min(K, span / T), span the
+ *                                 event time its events cover; 0: always K (10)
  *   --loss squared|log            local loss (squared)
  *   --eta X                       &eta; of the popularity propensity (0.5)
  *   --batch-size N                events per mini-batch (256)
@@ -33,12 +35,13 @@ public final class TrainFlags {
 
   /** The flag names, without the leading "--". */
   public static final List<String> NAMES = List.of("dim", "lr", "l2", "clip", "clip-quantile", "loss", "eta",
-      "batch-size", "negatives-per-positive", "reservoir-size", "reservoir-steps", "kernel", "propensity");
+      "batch-size", "negatives-per-positive", "reservoir-size", "reservoir-steps", "reservoir-step-ms", "kernel",
+      "propensity");
 
   /** The flags for a usage line. */
   public static final String USAGE = "[--dim 32] [--lr 0.02] [--l2 1e-4] [--clip 0.1] [--clip-quantile 0]"
       + " [--loss squared|log] [--eta 0.5] [--batch-size 256] [--negatives-per-positive 4] [--reservoir-size 65536]"
-      + " [--reservoir-steps 8] [--kernel java|opencl|auto]"
+      + " [--reservoir-steps 8] [--reservoir-step-ms 10] [--kernel java|opencl|auto]"
       + " [--propensity auto|exposure|popularity]";
 
   /**
@@ -66,6 +69,7 @@ public final class TrainFlags {
           yield config.withTrainer(t.withReservoir(n, n == 0 ? 0 : t.reservoirSteps()));
         }
         case "reservoir-steps" -> config.withTrainer(t.withReservoir(t.reservoirSize(), intIn(flag, value, 0, 64)));
+        case "reservoir-step-ms" -> config.withTrainer(t.withReservoirStepMs(intIn(flag, value, 0, 86_400_000)));
         case "loss" -> config.withTrainer(t.withLoss(LocalLoss.parse(value)));
         case "eta" -> config.withEta(number(flag, value, 0, 10));
         case "batch-size" -> config.withTrainer(t.withBatchSize(intIn(flag, value, 1, 1 << 24)));

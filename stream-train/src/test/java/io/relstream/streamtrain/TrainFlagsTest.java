@@ -52,4 +52,16 @@ class TrainFlagsTest {
       assertTrue(!e.getMessage().contains("\n"), e.getMessage());
     }
   }
+
+  @Test
+  void theReservoirFlags() {
+    TrainConfig c = parse("--reservoir-size", "1000", "--reservoir-steps", "3", "--reservoir-step-ms", "25")
+        .trainConfig();
+    assertEquals(1000, c.trainer().reservoirSize());
+    assertEquals(3, c.trainer().reservoirSteps());
+    assertEquals(25L, c.trainer().reservoirStepMs());
+    assertEquals(10L, parse().trainConfig().trainer().reservoirStepMs(), "the default budget");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--reservoir-step-ms", "-1")).getMessage()
+        .startsWith("--reservoir-step-ms"));
+  }
 }

@@ -68,7 +68,9 @@ public final class OnlineTrainer implements AutoCloseable {
   /** First four bytes of a snapshot: "RSOT". */
   public static final int MAGIC = 0x52534f54;
   /** Snapshot format version. */
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
+  /** The reservoir without its event-time budget, still read (as reservoirStepMs 0). */
+  static final int VERSION_2 = 2;
   /** The first version, still read: no relative clip, no reservoir. */
   static final int VERSION_1 = 1;
   /** Initial rows are uniform in [-INIT_RANGE, INIT_RANGE]. */
@@ -287,9 +289,10 @@ public final class OnlineTrainer implements AutoCloseable {
     for (int k = 0; k < pending; k++) {
       reservoir.add(pendUser[k], pendItem[k], pendLabel[k], pendTheta[k]);
     }
-    if (config.reservoirSteps() > 0) {
+    int extraSteps = reservoirSteps(newest);
+    if (extraSteps > 0) {
       SplittableRandom draws = new SplittableRandom(mix(config.seed(), 3, b));
-      for (int s = 0; s < config.reservoirSteps(); s++) {
+      for (int s = 0; s < extraSteps; s++) {
         batch.clear();
         for (int k = 0; k < pending; k++) {
           addWithNegatives(draws, pendUser[k], pendItem[k], pendLabel[k], pendTheta[k], negatives, known);
@@ -308,6 +311,20 @@ public final class OnlineTrainer implements AutoCloseable {
     newestTrained = newest;
     pending = 0;
     return new BatchUpdate(b, newest, events, loss, userRows(), itemRows());
+  }
+
+  /**
+   * Reservoir steps of the batch whose newest event is {@code newest}: K, or fewer when its events moved
+   * the newest timestamp on by less than K x {@link OnlineConfig#reservoirStepMs} (the first batch takes K).
+   */
+  private int reservoirSteps(long newest) {
+    int k = config.reservoirSteps();
+    long stepMs = config.reservoirStepMs();
+    if (k == 0 || stepMs == 0 || newestTrained == Long.MIN_VALUE) {
+      return k;
+    }
+    long span = Math.max(0, newest - newestTrained);
+    return (int) Math.min(k, span / stepMs);
   }
 
   private float clip() {
@@ -451,6 +468,11 @@ public final class OnlineTrainer implements AutoCloseable {
     return clip();
   }
 
+  /** Adam steps taken so far: one per batch plus its reservoir steps. */
+  public int adamSteps() {
+    return math.step();
+  }
+
   /** Events held in the reservoir (at most {@link OnlineConfig#reservoirSize()}). */
   public int reservoirEvents() {
     return reservoir.size();
@@ -503,10 +525,12 @@ public final class OnlineTrainer implements AutoCloseable {
    *   clicked pairs: int n, n x long (increasing),
    *   pending: int n, n x (int u, int i, float Y, float &theta;, long time),
    *   since version 2: float q, int R, int K (the config's relative clip and reservoir),
+   *           since version 3: long reservoirStepMs,
    *           clicks' &theta; histogram: int bins, bins x long,
    *           reservoir: int size, int head, size x (int u, int i, float Y, float &theta;)
    * </pre>
-   * Version 1 (without the last three lines) is still read, as q = 0, R = 0, K = 0.
+   * Version 1 (without the last lines) is still read, as q = 0, R = 0, K = 0; version 2 (without
+   * reservoirStepMs) as reservoirStepMs = 0, which is how it trained.
    */
   public byte[] snapshot() {
     math.syncToModel();
@@ -562,6 +586,7 @@ public final class OnlineTrainer implements AutoCloseable {
       out.writeFloat(config.clipQuantile());
       out.writeInt(config.reservoirSize());
       out.writeInt(config.reservoirSteps());
+      out.writeLong(config.reservoirStepMs());
       clickTheta.write(out);
       reservoir.write(out);
     } catch (IOException e) {
@@ -595,9 +620,9 @@ public final class OnlineTrainer implements AutoCloseable {
         throw new IllegalArgumentException(String.format("not an online trainer snapshot (magic %08x)", magic));
       }
       int version = in.readInt();
-      if (version != VERSION && version != VERSION_1) {
+      if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
         throw new IllegalArgumentException("unsupported online trainer snapshot version " + version
-            + " (this build reads " + VERSION_1 + " and " + VERSION + ")");
+            + " (this build reads " + VERSION_1 + " to " + VERSION + ")");
       }
       int dim = in.readInt();
       float lr = in.readFloat();
@@ -626,9 +651,10 @@ public final class OnlineTrainer implements AutoCloseable {
         float q = in.readFloat();
         int size = in.readInt();
         int steps = in.readInt();
+        long stepMs = version == VERSION_2 ? 0L : in.readLong();
         try {
           config = new OnlineConfig(dim, lr, l2, batchSize, negatives, LocalLoss.values()[lossCode], clip, c, seed,
-              q, size, steps);
+              q, size, steps, stepMs);
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("bad trainer settings in the snapshot: " + e.getMessage(), e);
         }

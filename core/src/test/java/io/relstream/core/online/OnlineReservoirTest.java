@@ -201,4 +201,29 @@ class OnlineReservoirTest {
       assertEquals(log.relevant(a.users()[k], a.items()[k]), a.relevant(k));
     }
   }
+
+  @Test
+  void reservoirStepsAreBudgetedByTheEventTimeABatchSpans() {
+    OnlineConfig cfg = OnlineConfig.defaults().withDim(4).withBatchSize(4).withReservoir(64, 8).withReservoirStepMs(10);
+    // batch 1 takes K = 8 whatever its span; batch 2's events move the newest timestamp on by {0, 20, 4000} ms
+    long[][] spacings = {{1000, 0}, {1000, 5}, {1000, 1000}};
+    int[] expected = {(1 + 8) + (1 + 0), (1 + 8) + (1 + 2), (1 + 8) + (1 + 8)};
+    for (int run = 0; run < spacings.length; run++) {
+      try (OnlineTrainer t = new OnlineTrainer(cfg, Path.JAVA)) {
+        long ts = 0;
+        for (int k = 0; k < 8; k++) {
+          ts += k < 4 ? spacings[run][0] : spacings[run][1];
+          t.add("u" + (k % 3), "i" + (k % 5), k % 2, 0.5f, 1.0, ts);
+        }
+        assertEquals(expected[run], t.adamSteps(), "run " + run + ": Adam steps after two batches");
+      }
+    }
+    // without the budget every batch takes K
+    try (OnlineTrainer t = new OnlineTrainer(cfg.withReservoirStepMs(0), Path.JAVA)) {
+      for (int k = 0; k < 8; k++) {
+        t.add("u" + (k % 3), "i" + (k % 5), k % 2, 0.5f, 1.0, 1000L);
+      }
+      assertEquals(18, t.adamSteps());
+    }
+  }
 }

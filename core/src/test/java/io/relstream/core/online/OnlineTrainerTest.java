@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class OnlineTrainerTest {
-  private static final String GOLDEN = "/online/trainer-v2.bin";
+  private static final String GOLDEN = "/online/trainer-v3.bin";
+  private static final String GOLDEN_V2 = "/online/trainer-v2.bin";
   /** The version-1 snapshot of {@link #goldenState()}'s trainer (fixed clip, no reservoir), still read. */
   private static final String GOLDEN_V1 = "/online/trainer-v1.bin";
 
@@ -271,6 +272,19 @@ class OnlineTrainerTest {
     // in version 2 and unused with a fixed clip, starts empty from version-1 bytes)
     try (OnlineTrainer old = OnlineTrainer.restore(v1, Path.JAVA);
         OnlineTrainer now = OnlineTrainer.restore(goldenState(), Path.JAVA)) {
+      assertEquals(now.config(), old.config());
+      assertSameUpdates(List.of(now.add("u2", "ü-2", 0, 0.5f, 2.5, 4000L)),
+          List.of(old.add("u2", "ü-2", 0, 0.5f, 2.5, 4000L)));
+    }
+  }
+
+  @Test
+  void versionTwoSnapshotsRestoreWithoutTheEventTimeBudget() throws IOException {
+    byte[] v2 = resource(GOLDEN_V2);
+    assertEquals(2, java.nio.ByteBuffer.wrap(v2).getInt(4), "version");
+    try (OnlineTrainer old = OnlineTrainer.restore(v2, Path.JAVA);
+        OnlineTrainer now = OnlineTrainer.restore(goldenState(), Path.JAVA)) {
+      assertEquals(0L, old.config().reservoirStepMs(), "version 2 took its reservoir steps whatever the rate");
       assertEquals(now.config(), old.config());
       assertSameUpdates(List.of(now.add("u2", "ü-2", 0, 0.5f, 2.5, 4000L)),
           List.of(old.add("u2", "ü-2", 0, 0.5f, 2.5, 4000L)));
