@@ -51,7 +51,7 @@ import java.util.Set;
  *       ({@link SemiSyntheticEvents}; pass p in its own order); validation and test are two MAR sets of 10
  *       items per user drawn with different seeds; the criterion is DCG@5 on the MAR set. {@code --out}
  *       writes the log as NDJSON ({@code events.ndjson}) with {@code validation.tsv} and
- *       {@code test.tsv}.</li>
+ *       {@code test.tsv}, and in Yahoo! R3's files under {@code yahoo-format/}.</li>
  * </ul>
  */
 final class StreamTune {
@@ -219,7 +219,9 @@ final class StreamTune {
       first.writeNdjson(dir.resolve("events.ndjson"));
       SemiSyntheticEvents.writeLabels(val, dir.resolve("validation.tsv"));
       SemiSyntheticEvents.writeLabels(test, dir.resolve("test.tsv"));
-      out.println("wrote " + dir.resolve("events.ndjson") + ", validation.tsv, test.tsv");
+      first.writeYahooR3(test, dir.resolve("yahoo-format"));
+      out.println("wrote " + dir.resolve("events.ndjson") + ", validation.tsv, test.tsv and yahoo-format/ (the same"
+          + " log in Yahoo! R3's files, for --dataset yahoo-r3 --data-dir)");
     }
     TestSet valSet = TestSet.of(val, users);
     TestSet testSet = TestSet.of(test, users);

@@ -164,6 +164,25 @@ public final class SemiSyntheticEvents {
     }
   }
 
+  /**
+   * The log in Yahoo! R3's file format, for the replay's {@code --dataset yahoo-r3 --data-dir dir}: the
+   * training file holds every impression, rated 5 when clicked and 1 when not (so {@code --log clicks}
+   * sees the clicks, {@code --log impressions} every exposure), the test file {@code test}'s MAR ratings,
+   * 5 relevant and 1 not; 1-based ids, tab-separated.
+   */
+  public void writeYahooR3(Ratings test, Path dir) throws IOException {
+    try (BufferedWriter w = writer(dir.resolve("ydata-ymusic-rating-study-v1_0-train.txt"))) {
+      for (int k = 0; k < size(); k++) {
+        w.write((users[k] + 1) + "\t" + (items[k] + 1) + "\t" + (clicked(k) ? 5 : 1) + "\n");
+      }
+    }
+    try (BufferedWriter w = writer(dir.resolve("ydata-ymusic-rating-study-v1_0-test.txt"))) {
+      for (int k = 0; k < test.size(); k++) {
+        w.write((test.users()[k] + 1) + "\t" + (test.items()[k] + 1) + "\t" + (test.relevant(k) ? 5 : 1) + "\n");
+      }
+    }
+  }
+
   /** {@code user TAB item TAB label} (1 relevant, 0 not) per rating of {@code set}. */
   public static void writeLabels(Ratings set, Path file) throws IOException {
     try (BufferedWriter w = writer(file)) {
