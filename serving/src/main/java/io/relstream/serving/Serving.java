@@ -27,13 +27,14 @@ final class Serving implements AutoCloseable {
   /** Opens the store, binds the port, starts consuming and serving. */
   static Serving start(ServingConfig config) throws IOException, RocksDBException {
     Metrics metrics = new Metrics();
-    ModelStore store = ModelStore.open(config.dbDir(), new DebiasedPopularity(config.clip()));
+    ModelStore store = ModelStore.open(config.dbDir(), new DebiasedPopularity(config.clip()),
+        table -> Scorer.selected(table, 150));
     UpdateConsumer consumer = null;
     HttpApi http = null;
     try {
       registerStoreGauges(metrics, store);
       consumer = new UpdateConsumer(config.bootstrap(), store, metrics);
-      http = new HttpApi(store, metrics, new InetSocketAddress(config.bind(), config.port()), 16, config.token(),
+      http = new HttpApi(store, metrics, new InetSocketAddress(config.bind(), config.port()), 64, config.token(),
           consumer::snapshot, DiskFloor.ofMegabytes(config.dbDir(), config.minFreeDiskMb()));
       http.start();
       consumer.start();
