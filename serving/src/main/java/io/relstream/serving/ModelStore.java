@@ -235,6 +235,42 @@ final class ModelStore implements AutoCloseable {
     return table.count();
   }
 
+  /** RocksDB's estimate of a column family's keys (users, items, clicks), -1 when closed or unknown. */
+  long estimatedKeys(String cf) {
+    return property(cf, "rocksdb.estimate-num-keys");
+  }
+
+  /** Bytes of the store: SST files plus memtables, over the column families (-1 when closed). */
+  long storeBytes() {
+    long sum = 0;
+    for (String cf : List.of(CF_USERS, CF_ITEMS, CF_CLICKS, CF_META)) {
+      long sst = property(cf, "rocksdb.total-sst-files-size");
+      long mem = property(cf, "rocksdb.cur-size-all-mem-tables");
+      if (sst < 0 || mem < 0) {
+        return -1;
+      }
+      sum += sst + mem;
+    }
+    return sum;
+  }
+
+  private long property(String cf, String name) {
+    ColumnFamilyHandle h = switch (cf) {
+      case CF_USERS -> users;
+      case CF_ITEMS -> items;
+      case CF_CLICKS -> clicks;
+      default -> meta;
+    };
+    lock.readLock().lock();
+    try {
+      return closed ? -1 : db.getLongProperty(h, name);
+    } catch (RocksDBException e) {
+      return -1;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** The published item snapshot. */
   ItemTable table() {
     return table;

@@ -46,7 +46,9 @@ class RecommendFiltersTest {
     ModelStore.Batch b = store.newBatch();
     b.putItem("e,f", new float[] {0.5f, 0.5f}, 0.5, 30.0, 5, 100);
     store.apply(b);
-    api = new HttpApi(store, new Metrics(), new InetSocketAddress("127.0.0.1", 0), 4,
+    Metrics metrics = new Metrics();
+    Serving.registerStoreGauges(metrics, store);
+    api = new HttpApi(store, metrics, new InetSocketAddress("127.0.0.1", 0), 4,
         () -> HttpApiTest.snapshot("running", true, true, null), new DiskFloor(dir, 0));
     api.start();
   }
@@ -168,5 +170,29 @@ class RecommendFiltersTest {
     assertEquals(400, post("{\"users\": [\"u\"], \"exclude\": \"a\"}").statusCode());
     assertEquals(400, post("[1]").statusCode());
     assertEquals(400, post("{").statusCode());
+  }
+
+  @Test
+  void metricsShowLatencyQuantilesErrorsByKindModelAgeStoreSizeAndTheScanPath() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      ok("/recommend/u?k=2");
+    }
+    assertEquals(400, get("/recommend/u?bogus=1").statusCode());
+    assertEquals(414, get("/recommend/u?exclude=" + String.join(",", Collections.nCopies(1001, "q"))).statusCode());
+    String m = get("/metrics").body();
+    java.util.regex.Matcher p99 = java.util.regex.Pattern
+        .compile("(?m)^relstream_serving_recommend_latency_seconds\\{quantile=\"0.99\"\\} ([0-9.E-]+)$").matcher(m);
+    assertTrue(p99.find(), m);
+    assertTrue(Double.parseDouble(p99.group(1)) > 0);
+    assertTrue(m.contains("relstream_serving_recommend_latency_seconds{quantile=\"0.999\"}"), m);
+    assertTrue(m.contains("relstream_serving_recommend_latency_seconds_count 22"), m);
+    assertTrue(m.contains("relstream_serving_errors_total{kind=\"bad_request\"} 1"), m);
+    assertTrue(m.contains("relstream_serving_errors_total{kind=\"uri_too_long\"} 1"), m);
+    assertTrue(m.matches("(?s).*relstream_serving_request_rate [0-9.]+\n.*"), m);
+    assertTrue(m.matches("(?s).*relstream_serving_model_age_ms [0-9]+\n.*"), m);
+    assertTrue(m.contains("relstream_serving_model_version 5"), m);
+    assertTrue(m.matches("(?s).*relstream_serving_store_bytes [0-9]+\n.*"), m);
+    assertTrue(m.matches("(?s).*relstream_serving_scan_path\\{path=\"java-tiled-(vector|scalar)\".*"), m);
+    assertTrue(m.matches("(?s).*relstream_serving_scans_total [1-9][0-9]*\n.*"), m);
   }
 }
