@@ -362,6 +362,9 @@ public final class TileScan implements AutoCloseable {
     }
     dropped.add("opencl: no query-vector kernel (the OpenCL scorer ranks a resident FactorModel's users)");
     Map<String, Double> rates = new LinkedHashMap<>();
+    // two rounds over every candidate, the second one kept: the first warms the JIT for all of them (the
+    // candidates share the selection code, so a single round favoured whichever ran later)
+    for (int round = 0; round < 2; round++) {
     for (boolean v : Accel.vectorUnavailable() == null ? new boolean[] {true, false} : new boolean[] {false}) {
       for (int th : cores > 1 ? new int[] {cores, 1} : new int[] {1}) {
         try (TileScan s = new TileScan(th, v)) {
@@ -373,6 +376,7 @@ public final class TileScan implements AutoCloseable {
           rates.put(s.path() + ":" + th, 2 / (1 / one + 1 / eight));
         }
       }
+    }
     }
     String best = Measured.fastest(rates);
     int colon = best.lastIndexOf(':');
