@@ -17,9 +17,17 @@ import java.util.Map;
  * @param body the body, gzip already decoded, at most {@link HttpLimits#maxBodyBytes()} bytes
  *     (empty when none)
  * @param remoteAddress the peer's address, for logging
+ * @param rawQuery the query as sent, still percent-encoded, or null when there is none (split it yourself
+ *     when a separator inside a value, such as {@code ,}, must differ from its escape {@code %2C})
  */
 public record ApiRequest(String method, String path, String rawPath, Map<String, List<String>> query,
-    Map<String, List<String>> headers, byte[] body, String remoteAddress) {
+    Map<String, List<String>> headers, byte[] body, String remoteAddress, String rawQuery) {
+
+  /** A request without a raw query string (the decoded {@code query} only). */
+  public ApiRequest(String method, String path, String rawPath, Map<String, List<String>> query,
+      Map<String, List<String>> headers, byte[] body, String remoteAddress) {
+    this(method, path, rawPath, query, headers, body, remoteAddress, null);
+  }
 
   /** The single value of a query parameter, or null; {@link ApiException} 400 if given twice. */
   public String param(String name) throws ApiException {

@@ -471,7 +471,7 @@ public final class HardenedHttpServer implements AutoCloseable {
       ApiResponse reply;
       try {
         reply = handler.handle(new ApiRequest(method, path, rawPath, query, headers(), bytes,
-            Request.getRemoteAddr(request)));
+            Request.getRemoteAddr(request), request.getHttpURI().getQuery()));
         if (reply == null) {
           throw new IllegalStateException("handler returned null");
         }

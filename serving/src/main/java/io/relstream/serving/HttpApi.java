@@ -24,8 +24,12 @@ import java.util.function.Supplier;
  * except {@code /metrics} (Prometheus text); every 4xx and 5xx has {@code {"error": "..."}} (or, for
  * {@code /health} and {@code /ready}, their status objects).
  * <ul>
- *   <li>{@code GET /recommend/{user}?k=10}: the user's top k, excluding items they clicked;
- *       {@code "fallback": true} when the user has no vector (debiased popularity)</li>
+ *   <li>{@code GET /recommend/{user}?k=10&exclude=..&include=..}: the user's top k, excluding items they
+ *       clicked and the {@code exclude} list, among the {@code include} list when given (filters applied
+ *       during the scan, the fallback's too); {@code "fallback": true} when the user has no vector (debiased
+ *       popularity); parameters and limits in {@link RecommendQuery}</li>
+ *   <li>{@code POST /recommend} {@code {"users": [...], "k", "exclude"?, "include"?}}: {@code {"results":
+ *       [...]}}, one GET answer per user in request order, scored together in blocked scans</li>
  *   <li>{@code GET /similar/{item}?k=10}: items by cosine similarity; 404 for an unknown item</li>
  *   <li>{@code GET /health}: {@code {"status": "up"|"degraded"|"down", "consumer": {...}, "items",
  *       "modelVersion", "disk": {"path", "freeBytes", "floorBytes", "ok"}}}; 200 only when "up":
@@ -44,6 +48,8 @@ import java.util.function.Supplier;
 final class HttpApi implements AutoCloseable {
   static final int DEFAULT_K = 10;
   static final int MAX_K = 1000;
+  /** Request bodies (POST /recommend with its lists) up to 1 MiB. */
+  static final int MAX_BODY_BYTES = 1 << 20;
   private static final String RECOMMEND = "/recommend/";
   private static final String SIMILAR = "/similar/";
 
@@ -89,7 +95,8 @@ final class HttpApi implements AutoCloseable {
           return at < 0 ? -1 : Math.max(0, System.currentTimeMillis() - at);
         });
     Routes routes = new Routes()
-        .getPrefix(RECOMMEND, r -> recommend(id("user", r, RECOMMEND), parseK(r)))
+        .getPrefix(RECOMMEND, r -> recommend(RecommendQuery.ofGet(id("user", r, RECOMMEND), r)))
+        .post("/recommend", r -> recommendBatch(RecommendQuery.ofPost(r)))
         .getPrefix(SIMILAR, r -> similar(id("item", r, SIMILAR), parseK(r)))
         .get("/health", r -> health())
         .get("/ready", r -> ready())
@@ -99,7 +106,7 @@ final class HttpApi implements AutoCloseable {
         .bind(address.getAddress().getHostAddress())
         .port(address.getPort())
         .token(token)
-        .limits(HttpLimits.defaults().withMaxConcurrent(maxConcurrent).withMaxBodyBytes(64 * 1024))
+        .limits(HttpLimits.defaults().withMaxConcurrent(maxConcurrent).withMaxBodyBytes(MAX_BODY_BYTES))
         .routes(routes)
         .listener((method, rawPath, status, nanos) -> metrics.request(endpoint(rawPath), status, nanos))
         .build();
@@ -128,7 +135,8 @@ final class HttpApi implements AutoCloseable {
   static String endpoint(String raw) {
     String[] seg = raw.length() > 1 ? raw.substring(1).split("/", -1) : new String[] {""};
     return switch (seg[0]) {
-      case "recommend", "similar" -> seg.length == 2 ? seg[0] : "other";
+      case "recommend" -> seg.length == 2 ? "recommend" : seg.length == 1 ? "recommend_batch" : "other";
+      case "similar" -> seg.length == 2 ? seg[0] : "other";
       case "health", "ready", "metrics" -> seg.length == 1 ? seg[0] : "other";
       default -> "other";
     };
@@ -143,14 +151,31 @@ final class HttpApi implements AutoCloseable {
     return decodeId(what, rest);
   }
 
-  private ApiResponse recommend(String user, int k) throws Exception {
-    ModelStore.Recommendation r = store.recommend(user, k);
+  private ApiResponse recommend(RecommendQuery q) throws Exception {
+    ModelStore.Recommendation r = store.recommend(q.users().get(0), q.k(), q.filter());
+    return ApiResponse.json(200, answer(r, System.currentTimeMillis()));
+  }
+
+  private ApiResponse recommendBatch(RecommendQuery q) throws Exception {
+    List<ModelStore.Recommendation> all = store.recommendAll(q.users(), q.k(), q.filter());
+    long now = System.currentTimeMillis();
+    List<Map<String, Object>> results = new java.util.ArrayList<>(all.size());
+    for (ModelStore.Recommendation r : all) {
+      results.add(answer(r, now));
+    }
+    return ApiResponse.json(200, Map.of("results", results));
+  }
+
+  /** The JSON object of one answer (GET /recommend's body, one entry of POST's results). */
+  static Map<String, Object> answer(ModelStore.Recommendation r, long now) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("user", r.user());
     body.put("modelVersion", r.modelVersion());
+    body.put("modelAgeMs", age(r.modelUpdatedAtMs(), now));
     body.put("items", r.items());
     body.put("fallback", r.fallback());
-    return ApiResponse.json(200, body);
+    body.put("ignored", r.ignored());
+    return body;
   }
 
   private ApiResponse similar(String item, int k) throws Exception {
@@ -247,7 +272,7 @@ final class HttpApi implements AutoCloseable {
 
   /**
    * {@code k} from the decoded query: absent means {@value #DEFAULT_K}; present it must appear once
-   * and be a decimal integer in 1..{@value #MAX_K}. Other parameters are ignored.
+   * and be a decimal integer in 1..{@value #MAX_K}.
    */
   static int parseK(ApiRequest r) throws ApiException {
     List<String> values = r.query().get("k");

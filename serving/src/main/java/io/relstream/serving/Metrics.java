@@ -7,26 +7,43 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Serving's metrics in the Prometheus text exposition format (version 0.0.4): requests by endpoint
  * and status, a latency histogram per endpoint, consumed and skipped records, and gauges registered
  * by the components (model version, items, applied records, consumer lag). Thread-safe.
+ *
+ * <p>Recommendation latency (GET and POST /recommend) is also kept exactly in an HdrHistogram (three
+ * significant digits, lock-free recording through a {@link Recorder}) and exposed as quantiles p50, p99
+ * and p99.9 since start ({@code relstream_serving_recommend_latency_seconds{quantile=...}}): the fixed
+ * buckets above only bound a quantile between two bucket edges (1 ms and 2.5 ms, say), too coarse for
+ * millisecond targets. Also: the request rate over the last 10 s, errors by kind, and info lines.
  */
 final class Metrics {
   /** Upper bounds of the latency buckets, in seconds. */
   static final double[] BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
-  private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
+  private final Map<String, Buckets> latency = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> consumed = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> skipped = new ConcurrentHashMap<>();
   private final LongAdder applyFailures = new LongAdder();
   private final Map<String, Gauge> gauges = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  private final Map<String, Supplier<String>> infos = new ConcurrentHashMap<>();
+  private final Recorder recommendLatency = new Recorder(3);
+  private final Histogram recommendTotal = new Histogram(3);
+  /** Requests per second of the last {@value #RATE_WINDOW_S} whole seconds, keyed by epoch second mod 16. */
+  private final java.util.concurrent.atomic.AtomicLongArray perSecond = new java.util.concurrent.atomic.AtomicLongArray(16);
+  private final java.util.concurrent.atomic.AtomicLongArray secondOf = new java.util.concurrent.atomic.AtomicLongArray(16);
+  static final int RATE_WINDOW_S = 10;
 
   private record Gauge(String help, LongSupplier value) {}
 
-  private static final class Histogram {
+  private static final class Buckets {
     final AtomicLongArray counts = new AtomicLongArray(BUCKETS.length + 1);
     final DoubleAdder sum = new DoubleAdder();
 
@@ -43,7 +60,70 @@ final class Metrics {
   /** Counts one HTTP request and its latency. */
   void request(String endpoint, int status, long nanos) {
     requests.computeIfAbsent(endpoint + "\u0000" + status, x -> new LongAdder()).increment();
-    latency.computeIfAbsent(endpoint, x -> new Histogram()).observe(nanos / 1e9);
+    latency.computeIfAbsent(endpoint, x -> new Buckets()).observe(nanos / 1e9);
+    if (endpoint.startsWith("recommend")) {
+      recommendLatency.recordValue(Math.max(1, nanos));
+    }
+    if (status >= 400) {
+      errors.computeIfAbsent(errorKind(status), x -> new LongAdder()).increment();
+    }
+    long sec = System.currentTimeMillis() / 1000;
+    int slot = (int) (sec & 15);
+    if (secondOf.get(slot) != sec) {
+      synchronized (perSecond) {
+        if (secondOf.get(slot) != sec) {
+          perSecond.set(slot, 0);
+          secondOf.set(slot, sec);
+        }
+      }
+    }
+    perSecond.incrementAndGet(slot);
+  }
+
+  /** The error kind of an HTTP status (a fixed label). */
+  static String errorKind(int status) {
+    return switch (status) {
+      case 400 -> "bad_request";
+      case 401 -> "unauthorized";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 408 -> "timeout";
+      case 413 -> "too_large";
+      case 414 -> "uri_too_long";
+      case 415 -> "unsupported_type";
+      case 431 -> "headers_too_large";
+      case 503 -> "unavailable";
+      default -> status >= 500 ? "server_error" : "client_error";
+    };
+  }
+
+  /** Requests per second over the last {@value #RATE_WINDOW_S} whole seconds. */
+  double requestRate() {
+    long now = System.currentTimeMillis() / 1000;
+    long sum = 0;
+    for (int j = 1; j <= RATE_WINDOW_S; j++) {
+      int slot = (int) ((now - j) & 15);
+      if (secondOf.get(slot) == now - j) {
+        sum += perSecond.get(slot);
+      }
+    }
+    return sum / (double) RATE_WINDOW_S;
+  }
+
+  /** The recommendation latency histogram since start (nanoseconds), a copy. */
+  synchronized Histogram recommendLatency() {
+    recommendTotal.add(recommendLatency.getIntervalHistogram());
+    return recommendTotal.copy();
+  }
+
+  /** An info line {@code name{labels} 1}; the supplier gives the label text (already escaped). */
+  void info(String name, Supplier<String> labels) {
+    infos.put(name, labels);
+  }
+
+  /** A label value escaped for the exposition format. */
+  static String label(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ");
   }
 
   /** Counts a consumed record of {@code topic} (applied or skipped). */
@@ -83,9 +163,9 @@ final class Metrics {
           .append(k[1]).append("\"} ").append(e.getValue().sum()).append('\n');
     }
     header(out, "relstream_serving_request_seconds", "HTTP request latency by endpoint.", "histogram");
-    for (Map.Entry<String, Histogram> e : new TreeMap<>(latency).entrySet()) {
+    for (Map.Entry<String, Buckets> e : new TreeMap<>(latency).entrySet()) {
       String ep = e.getKey();
-      Histogram h = e.getValue();
+      Buckets h = e.getValue();
       long cumulative = 0;
       for (int b = 0; b <= BUCKETS.length; b++) {
         cumulative += h.counts.get(b);
@@ -112,6 +192,28 @@ final class Metrics {
     header(out, "relstream_serving_apply_failures_total", "Batches whose store write failed (retried).",
         "counter");
     out.append("relstream_serving_apply_failures_total ").append(applyFailures.sum()).append('\n');
+    header(out, "relstream_serving_errors_total", "HTTP error answers by kind (4xx and 5xx).", "counter");
+    for (Map.Entry<String, LongAdder> e : new TreeMap<>(errors).entrySet()) {
+      out.append("relstream_serving_errors_total{kind=\"").append(e.getKey()).append("\"} ")
+          .append(e.getValue().sum()).append('\n');
+    }
+    header(out, "relstream_serving_request_rate", "Requests per second over the last " + RATE_WINDOW_S
+        + " s.", "gauge");
+    out.append("relstream_serving_request_rate ").append(requestRate()).append('\n');
+    Histogram h = recommendLatency();
+    header(out, "relstream_serving_recommend_latency_seconds", "Latency of /recommend (GET and POST) since start, "
+        + "exact quantiles (HdrHistogram, 3 significant digits).", "summary");
+    for (double q : new double[] {0.5, 0.99, 0.999}) {
+      out.append("relstream_serving_recommend_latency_seconds{quantile=\"").append(q).append("\"} ")
+          .append(h.getTotalCount() == 0 ? "NaN" : Double.toString(h.getValueAtPercentile(q * 100) / 1e9))
+          .append('\n');
+    }
+    out.append("relstream_serving_recommend_latency_seconds_count ").append(h.getTotalCount()).append('\n');
+    out.append("relstream_serving_recommend_latency_seconds_max ").append(h.getMaxValue() / 1e9).append('\n');
+    for (Map.Entry<String, Supplier<String>> e : new TreeMap<>(infos).entrySet()) {
+      header(out, e.getKey(), "Information (the value is always 1).", "gauge");
+      out.append(e.getKey()).append('{').append(e.getValue().get()).append("} 1\n");
+    }
     for (Map.Entry<String, Gauge> e : new TreeMap<>(gauges).entrySet()) {
       header(out, e.getKey(), e.getValue().help(), "gauge");
       out.append(e.getKey()).append(' ').append(e.getValue().value().getAsLong()).append('\n');

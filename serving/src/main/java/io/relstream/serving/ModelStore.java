@@ -1,6 +1,7 @@
 package io.relstream.serving;
 
 import io.relstream.core.topk.DebiasedPopularity;
+import io.relstream.core.accel.TileScan;
 import io.relstream.core.topk.TopK;
 import io.relstream.schemas.Codecs;
 import java.nio.ByteBuffer;
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -66,8 +66,29 @@ final class ModelStore implements AutoCloseable {
   /** One returned slot: the item, its score and the propensity &theta; the model holds for it. */
   record Slot(String item, float score, double propensity) {}
 
-  /** Answer of {@link #recommend}. */
-  record Recommendation(String user, long modelVersion, List<Slot> items, boolean fallback) {}
+  /**
+   * Answer of {@link #recommend}.
+   *
+   * @param modelVersion the version of the item snapshot the answer was scored on (the user's row is at
+   *     least as new: it is written to RocksDB before the snapshot is published)
+   * @param modelUpdatedAtMs the newest item row's timestamp in that snapshot (epoch ms; -1: none)
+   * @param ignored ids of the filter that name no item, in the order given
+   */
+  record Recommendation(String user, long modelVersion, List<Slot> items, boolean fallback, List<String> ignored,
+      long modelUpdatedAtMs) {}
+
+  /**
+   * The business filters of a query: items never returned ({@code exclude}, besides the user's clicks) and,
+   * when {@code include} is not null, the only items scored (a re-ranking call). Unknown ids are ignored.
+   */
+  record Filter(List<String> exclude, List<String> include) {
+    static final Filter NONE = new Filter(List.of(), null);
+
+    Filter {
+      exclude = List.copyOf(exclude);
+      include = include == null ? null : List.copyOf(include);
+    }
+  }
 
   /** Answer of {@link #similar}. */
   record Similar(String item, long modelVersion, List<Slot> items) {}
@@ -82,7 +103,9 @@ final class ModelStore implements AutoCloseable {
   private final ColumnFamilyHandle clicks;
   private final ColumnFamilyHandle meta;
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
-  private final ItemTable table;
+  private Scorer scorer;
+  /** The published item snapshot: replaced (never modified) by {@link #apply}, read without a lock. */
+  private volatile ItemTable table;
   private final Map<TopicPartition, Long> offsets = new HashMap<>();
   private volatile long modelVersion = -1;
   private volatile long applied;
@@ -90,7 +113,7 @@ final class ModelStore implements AutoCloseable {
   private boolean closed;
 
   private ModelStore(Path dir, DebiasedPopularity popularity) throws RocksDBException {
-    this.table = new ItemTable(popularity);
+    this.table = ItemTable.empty(popularity);
     this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
     this.cfOptions = new ColumnFamilyOptions();
     this.syncWrite = new WriteOptions().setSync(true);
@@ -123,6 +146,15 @@ final class ModelStore implements AutoCloseable {
    * @throws IllegalStateException when a stored value is corrupt
    */
   static ModelStore open(Path dir, DebiasedPopularity popularity) throws RocksDBException {
+    return open(dir, popularity, t -> Scorer.basic());
+  }
+
+  /**
+   * As {@link #open(Path, DebiasedPopularity)}, scanning with the scorer {@code scorerFor} makes for the
+   * loaded table (so a start-up measurement can use the model's shape); the store closes it.
+   */
+  static ModelStore open(Path dir, DebiasedPopularity popularity,
+      java.util.function.Function<ItemTable, Scorer> scorerFor) throws RocksDBException {
     try {
       Files.createDirectories(dir);
     } catch (java.io.IOException e) {
@@ -131,6 +163,7 @@ final class ModelStore implements AutoCloseable {
     ModelStore store = new ModelStore(dir, popularity);
     try {
       store.load();
+      store.scorer = scorerFor.apply(store.table);
       return store;
     } catch (RuntimeException | RocksDBException e) {
       store.close();
@@ -146,7 +179,8 @@ final class ModelStore implements AutoCloseable {
       }
       it.status();
     }
-    table.putAll(rows);
+    byte[] v0 = db.get(meta, KEY_MODEL_VERSION);
+    table = table.with(rows, v0 == null ? -1 : Values.decodeLong(v0));
     dim = table.dim();
     if (dim == 0) {
       try (RocksIterator it = db.newIterator(users)) {
@@ -198,12 +232,57 @@ final class ModelStore implements AutoCloseable {
 
   /** Items in the in-memory table. */
   int itemCount() {
+    return table.count();
+  }
+
+  /** RocksDB's estimate of a column family's keys (users, items, clicks), -1 when closed or unknown. */
+  long estimatedKeys(String cf) {
+    return property(cf, "rocksdb.estimate-num-keys");
+  }
+
+  /** Bytes of the store: SST files plus memtables, over the column families (-1 when closed). */
+  long storeBytes() {
+    long sum = 0;
+    for (String cf : List.of(CF_USERS, CF_ITEMS, CF_CLICKS, CF_META)) {
+      long sst = property(cf, "rocksdb.total-sst-files-size");
+      long mem = property(cf, "rocksdb.cur-size-all-mem-tables");
+      if (sst < 0 || mem < 0) {
+        return -1;
+      }
+      sum += sst + mem;
+    }
+    return sum;
+  }
+
+  private long property(String cf, String name) {
+    ColumnFamilyHandle h = switch (cf) {
+      case CF_USERS -> users;
+      case CF_ITEMS -> items;
+      case CF_CLICKS -> clicks;
+      default -> meta;
+    };
     lock.readLock().lock();
     try {
-      return table.count();
+      return closed ? -1 : db.getLongProperty(h, name);
+    } catch (RocksDBException e) {
+      return -1;
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** The published item snapshot. */
+  ItemTable table() {
+    return table;
+  }
+
+  /** The scan's path ("java-tiled-vector", ...) and its description. */
+  TileScan scan() {
+    return scorer.scan();
+  }
+
+  Scorer scorer() {
+    return scorer;
   }
 
   /** A model is loaded when at least one item row is. */
@@ -249,22 +328,17 @@ final class ModelStore implements AutoCloseable {
     } finally {
       lock.readLock().unlock();
     }
-    lock.writeLock().lock();
-    try {
-      if (!batch.items.isEmpty()) {
-        table.putAll(new ArrayList<>(batch.items.entrySet()));
-      }
-      if (dim == 0) {
-        dim = batch.dim;
-      }
-      synchronized (this) {
-        offsets.putAll(batch.offsets);
-      }
-      modelVersion = newVersion;
-      applied = newApplied;
-    } finally {
-      lock.writeLock().unlock();
+    // publish: the new snapshot shares the untouched tiles of the old one; readers switch at once
+    ItemTable next = table.with(new ArrayList<>(batch.items.entrySet()), newVersion);
+    if (dim == 0) {
+      dim = batch.dim;
     }
+    synchronized (this) {
+      offsets.putAll(batch.offsets);
+    }
+    modelVersion = newVersion;
+    applied = newApplied;
+    table = next;
   }
 
   /**
@@ -273,59 +347,148 @@ final class ModelStore implements AutoCloseable {
    * true), with the same exclusion.
    */
   Recommendation recommend(String user, int k) throws RocksDBException {
+    return recommend(user, k, Filter.NONE);
+  }
+
+  /** As {@link #recommend(String, int)}, with the filter applied during the scan (fallback included). */
+  Recommendation recommend(String user, int k, Filter filter) throws RocksDBException {
+    return recommendAll(List.of(user), k, filter).get(0);
+  }
+
+  /**
+   * Answers for many users in request order, one snapshot for all: the users with factors are scored
+   * together in blocked scans ({@link Scorer}), users without on the filtered popularity fallback.
+   */
+  List<Recommendation> recommendAll(List<String> userIds, int k, Filter filter) throws RocksDBException {
+    ItemTable snap;
+    List<String> ignored = new ArrayList<>();
+    int[] exclude;
+    int[] include;
+    float[][] vectors = new float[userIds.size()][];
+    int[][] excluded = new int[userIds.size()][];
     lock.readLock().lock();
     try {
       checkOpen();
-      byte[] uv = db.get(users, utf8(user));
-      List<String> clicked = clickedItemsLocked(user);
-      BitSet excluded = new BitSet();
-      for (String item : clicked) {
-        int i = table.indexOf(item);
-        if (i >= 0) {
-          excluded.set(i);
+      snap = table;
+      exclude = indices(snap, filter.exclude(), ignored);
+      include = filter.include() == null ? null : indices(snap, filter.include(), ignored);
+      for (int u = 0; u < vectors.length; u++) {
+        byte[] uv = db.get(users, utf8(userIds.get(u)));
+        vectors[u] = uv == null || snap.count() == 0 ? null : Values.decodeUser(uv).vector();
+        if (uv != null && vectors[u] != null && vectors[u].length != snap.dim()) {
+          vectors[u] = null; // cannot happen through apply (dimensions are checked); answer the fallback
         }
+        excluded[u] = union(exclude, indices(snap, clickedItemsLocked(userIds.get(u)), null));
       }
-      long version = modelVersion;
-      if (table.count() == 0) {
-        return new Recommendation(user, version, List.of(), uv == null);
-      }
-      boolean fallback = uv == null;
-      TopK.Result r;
-      if (fallback) {
-        r = TopK.byScore(table.popularityScores(), table.count(), k, excluded::get);
-      } else {
-        float[] q = Values.decodeUser(uv).vector();
-        r = TopK.byDot(table.vectors(), table.count(), table.dim(), q, k, excluded::get);
-      }
-      return new Recommendation(user, version, slots(r), fallback);
     } finally {
       lock.readLock().unlock();
     }
+    List<String> ign = List.copyOf(ignored);
+    Recommendation[] out = new Recommendation[vectors.length];
+    List<Integer> scanned = new ArrayList<>();
+    for (int u = 0; u < vectors.length; u++) {
+      String user = userIds.get(u);
+      if (snap.count() == 0) {
+        out[u] = new Recommendation(user, snap.modelVersion(), List.of(), vectors[u] == null, ign,
+            snap.updatedAtMs());
+      } else if (vectors[u] == null) {
+        int[] cand = include == null ? null : minus(include, excluded[u]);
+        int[] items = new int[k];
+        float[] scores = new float[k];
+        TileScan.topKOfScores(snap.popularityChunks(), ItemTable.CHUNK, snap.count(), k, excluded[u], cand, items,
+            scores);
+        out[u] = answer(snap, user, items, scores, true, ign);
+      } else if (include != null) {
+        Scorer.Ranked r = scorer.topKOf(snap, vectors[u], k, minus(include, excluded[u]));
+        out[u] = answer(snap, user, r.items(), r.scores(), false, ign);
+      } else {
+        scanned.add(u);
+      }
+    }
+    if (!scanned.isEmpty()) {
+      float[][] q = new float[scanned.size()][];
+      int[][] ex = new int[scanned.size()][];
+      for (int j = 0; j < q.length; j++) {
+        q[j] = vectors[scanned.get(j)];
+        ex[j] = excluded[scanned.get(j)];
+      }
+      Scorer.Ranked[] r = scorer.topK(snap, q, k, ex);
+      for (int j = 0; j < q.length; j++) {
+        int u = scanned.get(j);
+        out[u] = answer(snap, userIds.get(u), r[j].items(), r[j].scores(), false, ign);
+      }
+    }
+    return List.of(out);
+  }
+
+  private static Recommendation answer(ItemTable snap, String user, int[] items, float[] scores, boolean fallback,
+      List<String> ignored) {
+    List<Slot> slots = new ArrayList<>(items.length);
+    for (int j = 0; j < items.length && items[j] >= 0; j++) {
+      slots.add(new Slot(snap.id(items[j]), scores[j], snap.propensity(items[j])));
+    }
+    return new Recommendation(user, snap.modelVersion(), slots, fallback, ignored, snap.updatedAtMs());
+  }
+
+  /** Ascending distinct indices of the known ids; unknown ones go to {@code ignored} (when not null). */
+  private static int[] indices(ItemTable snap, List<String> ids, List<String> ignored) {
+    int[] out = new int[ids.size()];
+    int n = 0;
+    for (String id : ids) {
+      int i = snap.indexOf(id);
+      if (i >= 0) {
+        out[n++] = i;
+      } else if (ignored != null && !ignored.contains(id)) {
+        ignored.add(id);
+      }
+    }
+    return java.util.Arrays.stream(out, 0, n).sorted().distinct().toArray();
+  }
+
+  private static int[] union(int[] a, int[] b) {
+    if (a.length == 0) {
+      return b;
+    }
+    if (b.length == 0) {
+      return a;
+    }
+    return java.util.stream.IntStream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).sorted()
+        .distinct().toArray();
+  }
+
+  /** The elements of ascending {@code a} not in ascending {@code b}. */
+  private static int[] minus(int[] a, int[] b) {
+    int[] out = new int[a.length];
+    int n = 0;
+    int p = 0;
+    for (int x : a) {
+      while (p < b.length && b[p] < x) {
+        p++;
+      }
+      if (p >= b.length || b[p] != x) {
+        out[n++] = x;
+      }
+    }
+    return java.util.Arrays.copyOf(out, n);
   }
 
   /** The k items most similar to {@code item} by cosine of the factors; empty when it is unknown. */
   Optional<Similar> similar(String item, int k) {
-    lock.readLock().lock();
-    try {
-      checkOpen();
-      int i = table.indexOf(item);
-      if (i < 0) {
-        return Optional.empty();
-      }
-      TopK.Result r = TopK.similar(table.vectors(), table.count(), table.dim(), i, k, null);
-      return Optional.of(new Similar(item, modelVersion, slots(r)));
-    } finally {
-      lock.readLock().unlock();
+    ItemTable snap = table;
+    int i = snap.indexOf(item);
+    if (i < 0) {
+      return Optional.empty();
     }
-  }
-
-  private List<Slot> slots(TopK.Result r) {
+    float[] rows = new float[snap.count() * snap.dim()];
+    for (int j = 0; j < snap.count(); j++) {
+      snap.tiles().row(j, rows, j * snap.dim());
+    }
+    TopK.Result r = TopK.similar(rows, snap.count(), snap.dim(), i, k, null);
     List<Slot> out = new ArrayList<>(r.size());
     for (int rank = 0; rank < r.size(); rank++) {
-      int i = r.index(rank);
-      out.add(new Slot(table.id(i), r.score(rank), table.propensity(i)));
+      out.add(new Slot(snap.id(r.index(rank)), r.score(rank), snap.propensity(r.index(rank))));
     }
-    return out;
+    return Optional.of(new Similar(item, snap.modelVersion(), out));
   }
 
   /** Items {@code user} clicked, in key order. */
@@ -401,6 +564,9 @@ final class ModelStore implements AutoCloseable {
         h.close();
       }
       db.close();
+      if (scorer != null) {
+        scorer.close();
+      }
       syncWrite.close();
       cfOptions.close();
       dbOptions.close();

@@ -27,13 +27,14 @@ final class Serving implements AutoCloseable {
   /** Opens the store, binds the port, starts consuming and serving. */
   static Serving start(ServingConfig config) throws IOException, RocksDBException {
     Metrics metrics = new Metrics();
-    ModelStore store = ModelStore.open(config.dbDir(), new DebiasedPopularity(config.clip()));
+    ModelStore store = ModelStore.open(config.dbDir(), new DebiasedPopularity(config.clip()),
+        table -> Scorer.selected(table, 150));
     UpdateConsumer consumer = null;
     HttpApi http = null;
     try {
       registerStoreGauges(metrics, store);
       consumer = new UpdateConsumer(config.bootstrap(), store, metrics);
-      http = new HttpApi(store, metrics, new InetSocketAddress(config.bind(), config.port()), 16, config.token(),
+      http = new HttpApi(store, metrics, new InetSocketAddress(config.bind(), config.port()), 64, config.token(),
           consumer::snapshot, DiskFloor.ofMegabytes(config.dbDir(), config.minFreeDiskMb()));
       http.start();
       consumer.start();
@@ -55,6 +56,21 @@ final class Serving implements AutoCloseable {
     metrics.gauge("relstream_serving_model_version", "Highest modelVersion applied (-1: none).",
         store::modelVersion);
     metrics.gauge("relstream_serving_items", "Item rows in the in-memory table.", store::itemCount);
+    metrics.gauge("relstream_serving_model_age_ms", "Milliseconds since the newest item row's timestamp (-1: no "
+        + "rows).", () -> {
+          long at = store.table().updatedAtMs();
+          return at < 0 ? -1 : Math.max(0, System.currentTimeMillis() - at);
+        });
+    metrics.gauge("relstream_serving_users_estimate", "User rows in RocksDB (RocksDB's estimate).",
+        () -> store.estimatedKeys(ModelStore.CF_USERS));
+    metrics.gauge("relstream_serving_store_bytes", "Bytes of the RocksDB store (SST files and memtables).",
+        store::storeBytes);
+    metrics.gauge("relstream_serving_scans_total", "Blocked scans of the item table run since start.",
+        () -> store.scorer().scans());
+    metrics.gauge("relstream_serving_scanned_queries_total", "Queries scored by those scans (their ratio is the "
+        + "mean batch).", () -> store.scorer().scannedQueries());
+    metrics.info("relstream_serving_scan_path", () -> "path=\"" + store.scan().path() + "\",device=\""
+        + Metrics.label(store.scan().device()) + "\",reason=\"" + Metrics.label(store.scorer().reason()) + "\"");
     metrics.gauge("relstream_serving_applied_records", "Rows and clicks applied since the store was created "
         + "(persisted with them, so it survives restarts).", store::appliedRecords);
   }

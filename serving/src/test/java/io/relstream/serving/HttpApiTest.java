@@ -208,7 +208,7 @@ class HttpApiTest {
     }
     assertEquals(200, get("/recommend/u?k=1").statusCode());
     assertEquals(200, get("/recommend/u?k=1000").statusCode());
-    assertEquals(200, get("/recommend/u?other=x&k=3").statusCode());
+    assertEquals(400, get("/recommend/u?other=x&k=3").statusCode(), "unknown parameters are refused");
     assertEquals(1, json(get("/recommend/u?k=1")).get("items").size());
   }
 
@@ -240,11 +240,14 @@ class HttpApiTest {
 
   @Test
   void unknownPathsAndMethods() throws Exception {
-    for (String p : List.of("/", "/nope", "/recommend", "/recommend/u/extra", "/health/x")) {
+    for (String p : List.of("/nope", "/recommend/u/extra", "/health/x")) {
       HttpResponse<String> r = get(p);
       assertEquals(404, r.statusCode(), p);
       assertTrue(json(r).has("error"), p);
     }
+    HttpResponse<String> batchOnly = get("/recommend");
+    assertEquals(405, batchOnly.statusCode(), "/recommend is POST only");
+    assertEquals("POST", batchOnly.headers().firstValue("Allow").orElse(""));
     HttpResponse<String> r = send("POST", "/recommend/u");
     assertEquals(405, r.statusCode());
     assertTrue(json(r).has("error"));
