@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -57,18 +58,36 @@ public final class BenchPipeline {
     long checkpointMs = 2_000;
     int senders = 2;
     int rate = 0;
-    for (int k = 0; k < args.length; k++) {
-      switch (args[k]) {
-        case "--seconds" -> seconds = Integer.parseInt(args[++k]);
-        case "--checkpoint-interval-ms" -> checkpointMs = Long.parseLong(args[++k]);
-        case "--senders" -> senders = Integer.parseInt(args[++k]);
-        case "--rate" -> rate = Integer.parseInt(args[++k]);
-        default -> {
-          System.err.println("relstream bench pipeline: error: unknown option " + args[k]
-              + " (options: --seconds N --checkpoint-interval-ms N --senders N --rate EVENTS_PER_S)");
-          System.exit(2);
+    String component = "all";
+    boolean json = false;
+    long events = 300_000;
+    long joinWindowMs = 1_800_000;
+    try {
+      for (int k = 0; k < args.length; k++) {
+        switch (args[k]) {
+          case "--seconds" -> seconds = Integer.parseInt(args[++k]);
+          case "--checkpoint-interval-ms" -> checkpointMs = Long.parseLong(args[++k]);
+          case "--senders" -> senders = Integer.parseInt(args[++k]);
+          case "--rate" -> rate = Integer.parseInt(args[++k]);
+          case "--component" -> component = args[++k];
+          case "--json" -> json = true;
+          case "--events" -> events = Long.parseLong(args[++k]);
+          case "--join-window-ms" -> joinWindowMs = Long.parseLong(args[++k]);
+          default -> throw new IllegalArgumentException("unknown option " + args[k]);
         }
       }
+      if (!List.of("all", "collector", "ingest", "train").contains(component)) {
+        throw new IllegalArgumentException("--component must be all, collector, ingest or train, got '" + component + "'");
+      }
+      if (seconds < 1 || seconds > 3600 || events < 1000 || joinWindowMs < 1) {
+        throw new IllegalArgumentException("--seconds in 1..3600, --events >= 1000, --join-window-ms >= 1");
+      }
+    } catch (ArrayIndexOutOfBoundsException | IllegalArgumentException e) {
+      System.err.println("relstream bench pipeline: error: " + (e instanceof ArrayIndexOutOfBoundsException
+          ? "an option needs a value" : e.getMessage()) + " (options: --component all|collector|ingest|train"
+          + " --seconds N --events N --join-window-ms N --checkpoint-interval-ms N --senders N --rate EVENTS_PER_S"
+          + " --json)");
+      System.exit(2);
     }
     Path home = Path.of(System.getProperty("relstream.home", ".")).toAbsolutePath().normalize();
     Recovery.deleteAbandonedTempDirs("relstream-bench-");
@@ -86,17 +105,49 @@ public final class BenchPipeline {
     System.out.printf(Locale.ROOT, "bench pipeline: %d s of load, %d sender threads, rate %s, checkpoint interval"
             + " %d ms, %d cores; work dir %s%n", seconds, senders, rate > 0 ? rate + " events/s" : "unlimited",
         checkpointMs, Runtime.getRuntime().availableProcessors(), work);
-    try (Stack stack = Stack.start(home, work, 0, List.of("--join-window-ms", "1000"),
+    if (!component.equals("all")) {
+      try {
+        Map<String, Object> r = BenchComponent.run(component, home, work, seconds, events, joinWindowMs, checkpointMs,
+            System.out);
+        printFigures(r, json);
+      } finally {
+        Recovery.deleteTree(work);
+      }
+      return;
+    }
+    try (Stack stack = Stack.start(home, work, 0, List.of("--join-window-ms", String.valueOf(joinWindowMs)),
         List.of("--checkpoint-interval-ms", String.valueOf(checkpointMs)), System.out)) {
       running[0] = stack;
-      run(stack, seconds, senders, checkpointMs, rate);
+      Map<String, Object> r = run(stack, seconds, senders, checkpointMs, rate);
+      r.put("joinWindowMs", joinWindowMs);
+      if (json) {
+        printFigures(r, true);
+      }
     } finally {
       running[0] = null;
       Recovery.deleteTree(work);
     }
   }
 
-  static void run(Stack stack, int seconds, int senders, long checkpointMs, int rate) throws Exception {
+  /** CPU ticks of every child of the stack (broker, ingest, stream-train, serving). */
+  private static long cpuTicks(Stack stack) {
+    long t = 0;
+    for (String name : List.of("kafka", "ingest", "stream-train", "serving")) {
+      t += BenchComponent.ticks(stack.child(name));
+    }
+    return t;
+  }
+
+  /** One run's figures as one JSON line ({@code --json}), else as aligned text. */
+  static void printFigures(Map<String, Object> r, boolean json) throws IOException {
+    if (json) {
+      System.out.println(JSON.writeValueAsString(r));
+      return;
+    }
+    r.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-28s %s%n", k, v == null ? "-" : v));
+  }
+
+  static Map<String, Object> run(Stack stack, int seconds, int senders, long checkpointMs, int rate) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     String base = stack.baseUrl();
     AtomicBoolean go = new AtomicBoolean(true);
@@ -116,6 +167,7 @@ public final class BenchPipeline {
     ingestWatcher.start();
 
     List<Thread> threads = new ArrayList<>();
+    long cpu0 = cpuTicks(stack);
     long start = System.currentTimeMillis();
     long end = start + seconds * 1000L;
     for (int s = 0; s < senders; s++) {
@@ -135,6 +187,7 @@ public final class BenchPipeline {
     }
     for (Thread t : threads) t.join();
     long loadEnd = System.currentTimeMillis();
+    long cpu = cpuTicks(stack) - cpu0;
     long reachedAtEnd = countReached(sent, modelTimestamp.get());
     long joinedAtEnd = countReached(sent, interactionsTimestamp.get());
     long interactionsAtEnd = interactions.get();
@@ -159,6 +212,17 @@ public final class BenchPipeline {
     System.out.printf(Locale.ROOT, "%-40s %12d ms%n", "checkpoint interval", checkpointMs);
     System.out.printf(Locale.ROOT, "%-40s %12d%n", "model versions published", modelVersion.get());
     System.out.printf(Locale.ROOT, "%-40s %12d%n", "POSTs answered 503 (backpressure)", REFUSED_503.get());
+    Map<String, Object> m = BenchComponent.figures("all", window, Math.max(1, reachedAtEnd), null, cpu, null);
+    m.put("rate", rate > 0 ? rate : "unlimited");
+    m.put("eventsPerSecond", Math.round(reachedAtEnd / window));
+    m.put("httpEventsPerSecond", Math.round(accepted.get() / window));
+    m.put("ingestEventsPerSecond", Math.round(joinedAtEnd / window));
+    m.put("endToEndEventsPerSecond", Math.round(reachedAtEnd / window));
+    m.put("freshnessP50Ms", f.length == 0 ? null : Long.parseLong(pct(f, 0.50)));
+    m.put("freshnessP99Ms", f.length == 0 ? null : Long.parseLong(pct(f, 0.99)));
+    m.put("checkpointIntervalMs", checkpointMs);
+    m.put("rejected503", REFUSED_503.get());
+    return m;
   }
 
   private static String pct(long[] sorted, double q) {

@@ -240,10 +240,23 @@ final class Stack implements AutoCloseable {
     if (!c.alive()) throw new IOException(c.name + " exited during start-up; its log ends:\n" + c.tail(30));
   }
 
+  /**
+   * The JVM options of each child beyond its heap: serving and stream-train score and train on the Java
+   * Vector API (an incubator module: without it they fall back to scalar loops, logged).
+   */
+  static List<String> jvmArgs(String module) {
+    List<String> a = new ArrayList<>(List.of(AVRO_TRUST, "-Djava.awt.headless=true"));
+    if (module.equals("serving") || module.equals("stream-train")) {
+      a.add("--add-modules");
+      a.add("jdk.incubator.vector");
+    }
+    return a;
+  }
+
   private static ChildProcess child(List<ChildProcess> children, Path home, String module, String heap,
       String main, List<String> args, Path logs, Listen listen) throws IOException {
-    ChildProcess c = ChildProcess.start(module, heap, Classpaths.of(home, module),
-        List.of(AVRO_TRUST, "-Djava.awt.headless=true"), main, args, logs, listen.childEnv());
+    ChildProcess c = ChildProcess.start(module, heap, Classpaths.of(home, module), jvmArgs(module), main, args, logs,
+        listen.childEnv());
     children.add(c);
     return c;
   }
