@@ -4,11 +4,14 @@ import io.relstream.core.kernel.BatchMaths;
 import io.relstream.core.online.BatchUpdate;
 import io.relstream.core.online.ModelRow;
 import io.relstream.core.online.OnlineTrainer;
+import io.relstream.schemas.Codecs;
 import io.relstream.schemas.avro.EntityKind;
 import io.relstream.schemas.avro.ModelUpdate;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -23,12 +26,19 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * The trainer operator: one {@link OnlineTrainer} (the whole model) fed with {@link Example}s; after each
- * batch it emits a {@link ModelUpdate} per changed row, all with the batch's modelVersion: users with
+ * The trainer operator: one {@link OnlineTrainer} (the whole model) fed with {@link Example}s; each batch
+ * changes rows, each a {@link ModelUpdate} with the batch's modelVersion: users with
  * their vector, items with vector, &theta; and decayed click count. At the end of a bounded input it
  * trains the pending partial batch; with {@link TrainConfig#flushIdleMs()} &gt; 0 it also trains it
  * once no event has arrived for that long (a processing-time timer), so the last events of a quiet
  * stream reach the served model instead of waiting for the batch to fill.
+ *
+ * <p><b>Rows coalesced per checkpoint.</b> A row changed by several batches between two checkpoints is
+ * emitted once, in its newest version, just before the barrier ({@link #prepareSnapshotPreBarrier}) and at
+ * the end of the input. The transactional sink makes rows visible only when a checkpoint commits, so a reader
+ * sees the same model at every commit as with a row per batch, from a fraction of the records: a popular
+ * item changes in nearly every batch, and every emitted row is Avro-encoded twice (to the sink, then to
+ * Kafka) and decoded once. At most one row per key is held, so the buffer is bounded by the model.
  *
  * <p>State: the trainer's snapshot bytes (id maps, tables, Adam moments and step, batch counter,
  * remembered clicks, pending events) in operator {@code ListState<byte[]>}, rewritten at each checkpoint.
@@ -50,6 +60,8 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   private transient boolean timerSet;
   private transient String kernelReason;
   private transient LongCounter eventsTrained;
+  /** The newest changed version of each row since the last barrier, by model-updates key. */
+  private transient Map<String, ModelUpdate> changed;
 
   TrainerOperator(TrainConfig config) {
     this.config = config;
@@ -87,6 +99,7 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   @Override
   public void open() throws Exception {
     super.open();
+    changed = new LinkedHashMap<>();
     eventsTrained = new LongCounter();
     getRuntimeContext().addAccumulator(TrainingJob.EVENTS_TRAINED, eventsTrained);
     // metrics <operator scope>.kernel.opencl (1 on OpenCL, else 0) and .kernel.choice (path, device, why)
@@ -94,6 +107,20 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     kernelGroup.gauge("opencl", (Gauge<Integer>) () -> "opencl".equals(trainer.kernelPath()) ? 1 : 0);
     kernelGroup.gauge("choice", (Gauge<String>) () -> trainer.kernelPath() + " on " + trainer.device() + " ("
         + kernelReason + ")");
+  }
+
+  /** Emits the coalesced rows before the barrier, so the rows and the snapshotted state agree. */
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    super.prepareSnapshotPreBarrier(checkpointId);
+    flushRows();
+  }
+
+  private void flushRows() {
+    for (ModelUpdate u : changed.values()) {
+      output.collect(new StreamRecord<>(u));
+    }
+    changed.clear();
   }
 
   @Override
@@ -133,6 +160,7 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   @Override
   public void endInput() {
     emit(trainer.flush());
+    flushRows();
   }
 
   private void emit(BatchUpdate b) {
@@ -141,7 +169,7 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     }
     eventsTrained.add(b.events());
     for (ModelUpdate u : toRecords(b)) {
-      output.collect(new StreamRecord<>(u));
+      changed.put(Codecs.modelUpdateKey(u.getKind(), u.getId()), u);
     }
   }
 

@@ -155,19 +155,23 @@ class KafkaTrainingIT {
         cancel(idle);
       }
     }
+    // Rows are coalesced per checkpoint (a row changed by several batches is published once, newest), so not
+    // every version shows; what must hold: per key, versions strictly increase in the topic across both
+    // restarts (nothing republished, nothing older after a restore), and the last batch (11: 8 + 2 after the
+    // restart + the idle flush) is published.
     TreeSet<Long> versions = new TreeSet<>();
-    Map<Long, List<String>> keysPerVersion = new java.util.HashMap<>();
+    Map<String, Long> lastPerKey = new java.util.HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : rows) {
       ModelUpdate u = Codecs.MODEL_UPDATE.decode(r.value());
       String key = new String(r.key(), StandardCharsets.UTF_8);
       assertEquals(Codecs.modelUpdateKey(u.getKind(), u.getId()), key);
       assertEquals(TrainConfig.defaults().trainer().dim(), u.getVector().size());
       versions.add(u.getModelVersion());
-      List<String> keys = keysPerVersion.computeIfAbsent(u.getModelVersion(), v -> new ArrayList<>());
-      assertTrue(!keys.contains(key), "row " + key + " of version " + u.getModelVersion() + " published twice");
-      keys.add(key);
+      Long before = lastPerKey.put(key, u.getModelVersion());
+      assertTrue(before == null || before < u.getModelVersion(),
+          "row " + key + " went from version " + before + " to " + u.getModelVersion());
     }
-    assertEquals(new TreeSet<>(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L)), versions,
-        "every batch exactly once, the restarts continuing the versions, the idle flush adding one");
+    assertEquals(11L, versions.last(), "the restarts continued the versions and the idle flush added one");
+    assertTrue(versions.first() >= 1);
   }
 }

@@ -118,8 +118,8 @@ class TrainingJobIT {
       versions.add(u.getModelVersion());
       assertEquals(16, u.getVector().size());
     }
-    assertEquals(batches, versions.size(), "one version per batch");
-    assertEquals(1L, versions.first());
+    // rows are coalesced per checkpoint: not every version is published, but the last batch's is
+    assertTrue(versions.first() >= 1, versions.toString());
     assertEquals((long) batches, versions.last());
     Map<String, ModelUpdate> latest = Scenario.latest(rows);
     Map<String, Long> clicks = Scenario.clicksPerItem(events);
@@ -141,15 +141,25 @@ class TrainingJobIT {
     List<ModelUpdate> rows = run("p1", 1, 0);
     List<Interaction> events = Scenario.events(EVENTS);
     List<ModelUpdate> expected = Scenario.expected(events, config());
-    assertEquals(expected.size(), rows.size(), "rows published");
-    assertEquals(expected, rows, "same rows in the same order as the core classes on their own");
+    // every published row is exactly the core classes' row of that key and version (coalescing only leaves
+    // out versions a later one in the same checkpoint replaced), and the final model is theirs
+    Map<String, ModelUpdate> byVersion = new java.util.HashMap<>();
+    for (ModelUpdate u : expected) {
+      byVersion.put(Codecs.modelUpdateKey(u.getKind(), u.getId()) + "@" + u.getModelVersion(), u);
+    }
+    for (ModelUpdate u : rows) {
+      assertEquals(byVersion.get(Codecs.modelUpdateKey(u.getKind(), u.getId()) + "@" + u.getModelVersion()), u);
+    }
+    assertEquals(Scenario.latest(expected), Scenario.latest(rows), "the same final model as the core classes");
+    assertTrue(rows.size() < expected.size(), "coalesced: " + rows.size() + " rows for " + expected.size()
+        + " row changes");
     assertCountsAndVersions(rows, events);
     double precision = Scenario.groupPrecision(Scenario.latest(rows), events);
     assertTrue(precision >= 0.85, "top-3 from the user's group: " + precision);
   }
 
   @Test
-  void parallelismTwoPublishesEveryBatchAndLearns() throws Exception {
+  void parallelismTwoPublishesTheNewestRowsAndLearns() throws Exception {
     List<ModelUpdate> rows = run("p2", 2, 0);
     List<Interaction> events = Scenario.events(EVENTS);
     assertCountsAndVersions(rows, events);
@@ -171,17 +181,24 @@ class TrainingJobIT {
     List<ModelUpdate> clean = run("clean", 1, 0);
     List<ModelUpdate> failed = run("failed", 1, EVENTS / 2);
     assertTrue(FailOnce.FAILED.get(), "the failure was injected");
-    assertEquals(clean.size(), failed.size(), "no row lost or duplicated");
-    for (int k = 0; k < clean.size(); k++) {
-      ModelUpdate a = clean.get(k);
-      ModelUpdate b = failed.get(k);
-      assertEquals(a.getKind(), b.getKind());
-      assertEquals(a.getId(), b.getId());
-      assertEquals(a.getModelVersion(), b.getModelVersion());
-      assertEquals(a.getClicks(), b.getClicks(), "per-item click count, row " + k);
-      assertEquals(a.getPropensity(), b.getPropensity());
+    // checkpoints fall elsewhere in the two runs, so they coalesce different versions; per key the versions
+    // strictly increase (nothing published twice, nothing older after the restore) and the final rows agree
+    Map<String, Long> last = new java.util.HashMap<>();
+    for (ModelUpdate u : failed) {
+      String key = Codecs.modelUpdateKey(u.getKind(), u.getId());
+      Long before = last.put(key, u.getModelVersion());
+      assertTrue(before == null || before < u.getModelVersion(), key + " went from " + before + " to "
+          + u.getModelVersion());
+    }
+    Map<String, ModelUpdate> fa = Scenario.latest(clean);
+    Map<String, ModelUpdate> fb = Scenario.latest(failed);
+    for (String k : fa.keySet()) {
+      ModelUpdate a = fa.get(k);
+      ModelUpdate b = fb.get(k);
+      assertEquals(a.getModelVersion(), b.getModelVersion(), k);
+      assertEquals(a.getPropensity(), b.getPropensity(), k);
       for (int d = 0; d < a.getVector().size(); d++) {
-        assertEquals(a.getVector().get(d), b.getVector().get(d), 1e-5, "row " + k + " dim " + d);
+        assertEquals(a.getVector().get(d), b.getVector().get(d), 1e-5, k + " dim " + d);
       }
     }
     // exact per-item counts at the end
