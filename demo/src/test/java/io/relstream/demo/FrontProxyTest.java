@@ -51,6 +51,7 @@ class FrontProxyTest {
     serving = HardenedHttpServer.builder("serving").bind("127.0.0.1").port(0)
         .routes(new Routes().getPrefix("/recommend/", r -> ApiResponse.json(200, Map.of("user", r.rawPath(),
                 "k", String.valueOf(r.param("k")))))
+            .post("/recommend", r -> ApiResponse.json(200, Map.of("batch", r.body().length)))
             .get("/health", r -> ApiResponse.json(200, Map.of("status", "up")))
             .get("/ready", r -> ApiResponse.json(200, Map.of("ready", true))))
         .build();
@@ -89,6 +90,12 @@ class FrontProxyTest {
         .POST(HttpRequest.BodyPublishers.ofString("[]")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(202, r.statusCode(), r.body());
     assertEquals(2, eventsBytes.get());
+    // the batch query, POST /recommend, reaches serving too
+    r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.port() + "/recommend"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"users\":[\"a\"]}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(15, M.readTree(r.body()).get("batch").asInt());
   }
 
   @Test
