@@ -35,10 +35,20 @@ final class ItemTable {
   private final float[][] popScore;
   private final long modelVersion;
   private final long updatedAtMs;
+  /** When this server built the snapshot (wall clock, epoch ms; -1 for the empty table). */
+  private final long publishedAtMs;
 
   private ItemTable(DebiasedPopularity popularity, int dim, int count, String[] ids, Map<String, Integer> index,
       ItemTiles tiles, double[][] propensity, double[][] clicks, float[][] popScore, long modelVersion,
       long updatedAtMs) {
+    this(popularity, dim, count, ids, index, tiles, propensity, clicks, popScore, modelVersion, updatedAtMs,
+        System.currentTimeMillis());
+  }
+
+  private ItemTable(DebiasedPopularity popularity, int dim, int count, String[] ids, Map<String, Integer> index,
+      ItemTiles tiles, double[][] propensity, double[][] clicks, float[][] popScore, long modelVersion,
+      long updatedAtMs, long publishedAtMs) {
+    this.publishedAtMs = publishedAtMs;
     this.popularity = popularity;
     this.dim = dim;
     this.count = count;
@@ -55,7 +65,7 @@ final class ItemTable {
   /** The empty table. */
   static ItemTable empty(DebiasedPopularity popularity) {
     return new ItemTable(popularity, 0, 0, new String[0], Map.of(), null, new double[0][], new double[0][],
-        new float[0][], -1, -1);
+        new float[0][], -1, -1, -1);
   }
 
   int count() {
@@ -77,6 +87,11 @@ final class ItemTable {
    */
   long updatedAtMs() {
     return updatedAtMs;
+  }
+
+  /** When this server built the snapshot from the updates it applied (wall clock; -1: the empty table). */
+  long publishedAtMs() {
+    return publishedAtMs;
   }
 
   /** Index of {@code id}, or -1. */

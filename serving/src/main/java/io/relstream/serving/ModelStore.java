@@ -71,7 +71,9 @@ final class ModelStore implements AutoCloseable {
    *
    * @param modelVersion the version of the item snapshot the answer was scored on (the user's row is at
    *     least as new: it is written to RocksDB before the snapshot is published)
-   * @param modelUpdatedAtMs the newest item row's timestamp in that snapshot (epoch ms; -1: none)
+   * @param modelUpdatedAtMs when this server published that snapshot (wall clock, epoch ms; -1: none): the
+   *     answer's {@code modelAgeMs} is the time since, so it measures how long the served model has not
+   *     changed, not how old the events behind it are
    * @param ignored ids of the filter that name no item, in the order given
    */
   record Recommendation(String user, long modelVersion, List<Slot> items, boolean fallback, List<String> ignored,
@@ -390,7 +392,7 @@ final class ModelStore implements AutoCloseable {
       String user = userIds.get(u);
       if (snap.count() == 0) {
         out[u] = new Recommendation(user, snap.modelVersion(), List.of(), vectors[u] == null, ign,
-            snap.updatedAtMs());
+            snap.publishedAtMs());
       } else if (vectors[u] == null) {
         int[] cand = include == null ? null : minus(include, excluded[u]);
         int[] items = new int[k];
@@ -427,7 +429,7 @@ final class ModelStore implements AutoCloseable {
     for (int j = 0; j < items.length && items[j] >= 0; j++) {
       slots.add(new Slot(snap.id(items[j]), scores[j], snap.propensity(items[j])));
     }
-    return new Recommendation(user, snap.modelVersion(), slots, fallback, ignored, snap.updatedAtMs());
+    return new Recommendation(user, snap.modelVersion(), slots, fallback, ignored, snap.publishedAtMs());
   }
 
   /** Ascending distinct indices of the known ids; unknown ones go to {@code ignored} (when not null). */

@@ -56,8 +56,13 @@ final class Serving implements AutoCloseable {
     metrics.gauge("relstream_serving_model_version", "Highest modelVersion applied (-1: none).",
         store::modelVersion);
     metrics.gauge("relstream_serving_items", "Item rows in the in-memory table.", store::itemCount);
-    metrics.gauge("relstream_serving_model_age_ms", "Milliseconds since the newest item row's timestamp (-1: no "
-        + "rows).", () -> {
+    metrics.gauge("relstream_serving_model_age_ms", "Milliseconds since this server last published a model"
+        + " snapshot (wall clock; -1: no rows).", () -> {
+          long at = store.table().publishedAtMs();
+          return at < 0 ? -1 : Math.max(0, System.currentTimeMillis() - at);
+        });
+    metrics.gauge("relstream_serving_model_event_lag_ms", "Milliseconds between now and the newest item row's"
+        + " (event) timestamp: how far the model's data trails real time (-1: no rows).", () -> {
           long at = store.table().updatedAtMs();
           return at < 0 ? -1 : Math.max(0, System.currentTimeMillis() - at);
         });
