@@ -1,12 +1,8 @@
 package io.relstream.core.accel;
 
 import io.relstream.core.model.FactorModel;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The fast plain-Java top-k: same items, order and score bits as {@link ScalarTopK}.
@@ -80,48 +76,8 @@ final class JavaTopK implements TopKScorer {
       return;
     }
     int count = tiles.length;
-    int parts = Math.min(threads, count);
-    float[][] heapS = new float[parts][];
-    int[][] heapI = new int[parts][];
-    List<Future<?>> pending = new ArrayList<>();
-    for (int w = 0; w < parts; w++) {
-      int from = (int) ((long) count * w / parts);
-      int to = (int) ((long) count * (w + 1) / parts);
-      heapS[w] = new float[b * k];
-      heapI[w] = new int[b * k];
-      float[] hs = heapS[w];
-      int[] hi = heapI[w];
-      Runnable job = () -> scan(users, k, seen, from, to, hs, hi);
-      if (w < parts - 1 && pool != null) {
-        pending.add(pool.submit(job));
-      } else {
-        job.run();
-      }
-    }
-    for (Future<?> f : pending) {
-      try {
-        f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while scoring", e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("scoring thread failed", e.getCause());
-      }
-    }
-    float[] hs = heapS[0];
-    int[] hi = heapI[0];
-    for (int w = 1; w < parts; w++) {
-      for (int e = 0; e < b * k; e++) {
-        int item = heapI[w][e];
-        if (item != TopKHeap.NO_ITEM) {
-          int base = (e / k) * k;
-          TopKHeap.offer(hs, hi, base, k, heapS[w][e], item);
-        }
-      }
-    }
-    for (int u = 0; u < b; u++) {
-      TopKHeap.drainSorted(hs, hi, u * k, k, outItems, outScores, u * k);
-    }
+    TopKHeap.scanInParts(pool, threads, count, b, k, (from, to, hs, hi) -> scan(users, k, seen, from, to, hs, hi),
+        outItems, outScores);
   }
 
   /** Tiles [from, to) for every user of the batch into heaps hs/hi (one of k per user). */

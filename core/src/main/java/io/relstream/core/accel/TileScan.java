@@ -7,10 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Exact top-k of arbitrary query vectors (a user's factors read at request time) against an
@@ -91,38 +89,8 @@ public final class TileScan implements AutoCloseable {
       }
       return;
     }
-    int parts = Math.min(threads, count);
-    float[][] heapS = new float[parts][];
-    int[][] heapI = new int[parts][];
-    List<Future<?>> pending = new ArrayList<>();
-    for (int w = 0; w < parts; w++) {
-      int from = (int) ((long) count * w / parts);
-      int to = (int) ((long) count * (w + 1) / parts);
-      heapS[w] = new float[b * k];
-      heapI[w] = new int[b * k];
-      float[] hs = heapS[w];
-      int[] hi = heapI[w];
-      Runnable job = () -> scan(t, queries, b, k, excluded, from, to, hs, hi);
-      if (w < parts - 1) {
-        pending.add(pool.submit(job));
-      } else {
-        job.run();
-      }
-    }
-    await(pending);
-    float[] hs = heapS[0];
-    int[] hi = heapI[0];
-    for (int w = 1; w < parts; w++) {
-      for (int e = 0; e < b * k; e++) {
-        int item = heapI[w][e];
-        if (item != TopKHeap.NO_ITEM) {
-          TopKHeap.offer(hs, hi, (e / k) * k, k, heapS[w][e], item);
-        }
-      }
-    }
-    for (int u = 0; u < b; u++) {
-      TopKHeap.drainSorted(hs, hi, u * k, k, outItems, outScores, u * k);
-    }
+    TopKHeap.scanInParts(pool, threads, count, b, k, (from, to, hs, hi) -> scan(t, queries, b, k, excluded, from, to,
+        hs, hi), outItems, outScores);
   }
 
   /**
@@ -212,18 +180,6 @@ public final class TileScan implements AutoCloseable {
     }
   }
 
-  private static void await(List<Future<?>> pending) {
-    for (Future<?> f : pending) {
-      try {
-        f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while scoring", e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("scoring thread failed", e.getCause());
-      }
-    }
-  }
 
   /** Tiles [from, to) for every query into heaps hs/hi (k per query). */
   private void scan(ItemTiles t, float[] q, int b, int k, int[][] excluded, int from, int to, float[] hs,

@@ -120,4 +120,59 @@ final class TopKHeap {
     }
     return lo;
   }
+
+  /** One part of a split scan: items of units [from, to) into heaps hs/hi ({@code k} per query). */
+  interface PartScan {
+    void scan(int from, int to, float[] hs, int[] hi);
+  }
+
+  /**
+   * Splits {@code count} scan units (tiles) into at most {@code threads} parts, scans the parts on
+   * {@code pool} (the last on the caller's thread; all on it when {@code pool} is null), merges the parts'
+   * heaps and writes each query's top {@code k}, best first, to {@code outItems}/{@code outScores}.
+   */
+  static void scanInParts(java.util.concurrent.ExecutorService pool, int threads, int count, int b, int k,
+      PartScan part, int[] outItems, float[] outScores) {
+    int parts = Math.max(1, Math.min(threads, count));
+    float[][] heapS = new float[parts][];
+    int[][] heapI = new int[parts][];
+    java.util.List<java.util.concurrent.Future<?>> pending = new java.util.ArrayList<>();
+    for (int w = 0; w < parts; w++) {
+      int from = (int) ((long) count * w / parts);
+      int to = (int) ((long) count * (w + 1) / parts);
+      heapS[w] = new float[b * k];
+      heapI[w] = new int[b * k];
+      float[] hs = heapS[w];
+      int[] hi = heapI[w];
+      Runnable job = () -> part.scan(from, to, hs, hi);
+      if (w < parts - 1 && pool != null) {
+        pending.add(pool.submit(job));
+      } else {
+        job.run();
+      }
+    }
+    for (java.util.concurrent.Future<?> f : pending) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while scoring", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("scoring thread failed", e.getCause());
+      }
+    }
+    float[] hs = heapS[0];
+    int[] hi = heapI[0];
+    for (int w = 1; w < parts; w++) {
+      for (int e = 0; e < b * k; e++) {
+        int item = heapI[w][e];
+        if (item != NO_ITEM) {
+          offer(hs, hi, (e / k) * k, k, heapS[w][e], item);
+        }
+      }
+    }
+    for (int u = 0; u < b; u++) {
+      drainSorted(hs, hi, u * k, k, outItems, outScores, u * k);
+    }
+  }
 }
