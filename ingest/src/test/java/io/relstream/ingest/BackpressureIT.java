@@ -14,9 +14,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,22 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the backlog passes the bound the collector answers 503 with Retry-After and accepts nothing, and when the
  * app catches up it accepts again.
  */
-class BackpressureIT {
+class BackpressureIT extends BrokerTest {
   private static final ObjectMapper M = new ObjectMapper();
-  private KafkaClusterTestKit cluster;
-
-  @BeforeEach
-  void startBroker() throws Exception {
-    cluster = TestBroker.start();
-  }
-
-  @AfterEach
-  void stopBroker() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   @Test
   @Timeout(240)
   void overTheBacklogBoundTheCollectorSays503AndRecoversWhenTheAppCatchesUp(@TempDir Path stateDir)

@@ -1,9 +1,6 @@
 package io.relstream.ingest;
 
 import java.nio.file.Path;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,21 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link IngestScenario} against a real in-process KRaft broker (one combined node). Each test gets a fresh
  * broker: the topic names are fixed, and one test's events would otherwise move the other's stream time.
  */
-class IngestIT {
-  private KafkaClusterTestKit cluster;
-
-  @BeforeEach
-  void startBroker() throws Exception {
-    cluster = TestBroker.start();
-  }
-
-  @AfterEach
-  void stopBroker() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
+class IngestIT extends BrokerTest {
   @Test
   @Timeout(600)
   void collectorAndStreamsAppEndToEnd(@TempDir Path stateDir) throws Exception {

@@ -33,10 +33,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,22 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and stop it for good (it re-reads the same record after a restart). The app must stay RUNNING, dead-letter
  * them with the reason, and go on joining what comes next.
  */
-class PoisonPillIT {
+class PoisonPillIT extends BrokerTest {
   private static final ObjectMapper M = new ObjectMapper();
-  private KafkaClusterTestKit cluster;
-
-  @BeforeEach
-  void startBroker() throws Exception {
-    cluster = TestBroker.start();
-  }
-
-  @AfterEach
-  void stopBroker() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   @Test
   @Timeout(300)
   void recordsTheBrokerWouldRefuseAreDeadLetteredAndTheAppStaysRunning(@TempDir Path stateDir) throws Exception {

@@ -24,9 +24,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,22 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * expiring after every event. The log exercises every join rule near its boundaries (late, early,
  * repeated and orphan clicks, duplicates, stragglers); both must decide the same set of interactions.
  */
-class SharedJoinIT {
+class SharedJoinIT extends BrokerTest {
   static final long W = 60_000L;
-  private KafkaClusterTestKit cluster;
-
-  @BeforeEach
-  void startBroker() throws Exception {
-    cluster = TestBroker.start();
-  }
-
-  @AfterEach
-  void stopBroker() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   @Test
   @Timeout(300)
   void theAppAndTheReplayDecideTheSameInteractions(@TempDir Path stateDir) throws Exception {
