@@ -1,6 +1,7 @@
 package io.relstream.ingest;
 
 import io.relstream.events.EventValidator;
+import io.relstream.events.Joiner;
 import io.relstream.schemas.Codecs;
 import io.relstream.schemas.avro.Event;
 import java.nio.ByteBuffer;
@@ -38,7 +39,7 @@ final class EventTimeExtractor implements TimestampExtractor {
       try {
         Event e = Codecs.EVENT.decode(bytes);
         if (EventValidator.check(e, record.timestamp()).isEmpty()) {
-          long ts = timestamp(e);
+          long ts = Joiner.timestamp(e);
           if (guard.timestampRefused(ts) == null) {
             return ts;
           }
@@ -48,10 +49,6 @@ final class EventTimeExtractor implements TimestampExtractor {
       }
     }
     return Math.max(0, partitionTime);
-  }
-
-  static long timestamp(Event e) {
-    return io.relstream.events.Joiner.timestamp(e);
   }
 
   /** The Kafka record timestamp the extractor handed on, else {@code fallback}. */
