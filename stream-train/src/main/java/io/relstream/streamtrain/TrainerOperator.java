@@ -60,8 +60,18 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   private transient boolean timerSet;
   private transient String kernelReason;
   private transient LongCounter eventsTrained;
-  /** The newest changed version of each row since the last barrier, by model-updates key. */
-  private transient Map<String, ModelUpdate> changed;
+  /**
+   * The newest changed version of each row since the last barrier, by model-updates key; the ModelUpdate
+   * record is built only when it is emitted, not for the versions a later batch replaces.
+   */
+  private transient Map<String, Changed> changed;
+
+  /** A changed row as its batch left it. */
+  private record Changed(EntityKind kind, ModelRow row, long modelVersion, long timestamp) {
+    ModelUpdate toRecord() {
+      return TrainerOperator.row(kind, row, modelVersion, timestamp);
+    }
+  }
 
   TrainerOperator(TrainConfig config) {
     this.config = config;
@@ -117,8 +127,8 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   }
 
   private void flushRows() {
-    for (ModelUpdate u : changed.values()) {
-      output.collect(new StreamRecord<>(u));
+    for (Changed c : changed.values()) {
+      output.collect(new StreamRecord<>(c.toRecord()));
     }
     changed.clear();
   }
@@ -168,8 +178,11 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
       return;
     }
     eventsTrained.add(b.events());
-    for (ModelUpdate u : toRecords(b)) {
-      changed.put(Codecs.modelUpdateKey(u.getKind(), u.getId()), u);
+    for (ModelRow r : b.users()) {
+      changed.put(Codecs.modelUpdateKey(EntityKind.USER, r.id()), new Changed(EntityKind.USER, r, b.modelVersion(), b.timestamp()));
+    }
+    for (ModelRow r : b.items()) {
+      changed.put(Codecs.modelUpdateKey(EntityKind.ITEM, r.id()), new Changed(EntityKind.ITEM, r, b.modelVersion(), b.timestamp()));
     }
   }
 
@@ -177,22 +190,26 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   static List<ModelUpdate> toRecords(BatchUpdate b) {
     List<ModelUpdate> out = new ArrayList<>(b.users().size() + b.items().size());
     for (ModelRow r : b.users()) {
-      out.add(row(EntityKind.USER, r, b, null, null));
+      out.add(row(EntityKind.USER, r, b.modelVersion(), b.timestamp()));
     }
     for (ModelRow r : b.items()) {
-      out.add(row(EntityKind.ITEM, r, b, (double) r.theta(), r.clicks()));
+      out.add(row(EntityKind.ITEM, r, b.modelVersion(), b.timestamp()));
     }
     return out;
   }
 
-  private static ModelUpdate row(EntityKind kind, ModelRow r, BatchUpdate b, Double theta, Double clicks) {
+  /** A row as a ModelUpdate record: items carry their theta and click count, users neither. */
+  private static ModelUpdate row(EntityKind kind, ModelRow r, long modelVersion, long timestamp) {
     List<Float> v = new ArrayList<>(r.vector().length);
     for (float x : r.vector()) {
       v.add(x);
     }
-    return ModelUpdate.newBuilder().setKind(kind).setId(r.id()).setVector(v).setPropensity(theta)
-        .setClicks(clicks).setModelVersion(b.modelVersion()).setTimestamp(b.timestamp()).build();
+    boolean item = kind == EntityKind.ITEM;
+    return ModelUpdate.newBuilder().setKind(kind).setId(r.id()).setVector(v)
+        .setPropensity(item ? (Double) (double) r.theta() : null).setClicks(item ? (Double) r.clicks() : null)
+        .setModelVersion(modelVersion).setTimestamp(timestamp).build();
   }
+
 
   @Override
   public void close() throws Exception {
