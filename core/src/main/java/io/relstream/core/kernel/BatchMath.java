@@ -58,6 +58,13 @@ public interface BatchMath extends AutoCloseable {
   void copyMoments(float[] userM, float[] userV, float[] itemM, float[] itemV);
 
   /**
+   * Copies the Adam moments of {@code count} rows of one table (the item table when {@code items}, else
+   * the user table) into {@code m} and {@code v}: row {@code rows[k]} at offset {@code k * dim}. For
+   * writing back the rows a checkpoint interval changed without copying whole tables.
+   */
+  void copyRowMoments(boolean items, int[] rows, int count, float[] m, float[] v);
+
+  /**
    * Replaces the whole optimizer state: the tables become the bound model's current arrays, the moments
    * the given arrays (lengths equal to the tables), the step counter {@code step}; the gradient and the
    * touched set are cleared.

@@ -135,6 +135,19 @@ public final class ScalarBatchMath implements BatchMath {
   }
 
   @Override
+  public void copyRowMoments(boolean items, int[] rows, int count, float[] m, float[] v) {
+    copyRows(items ? itemM : userM, items ? itemV : userV, dim, rows, count, m, v);
+  }
+
+  /** Row {@code rows[k]} of each table to offset {@code k * dim} of its destination. */
+  public static void copyRows(float[] srcM, float[] srcV, int dim, int[] rows, int count, float[] m, float[] v) {
+    for (int k = 0; k < count; k++) {
+      System.arraycopy(srcM, rows[k] * dim, m, k * dim, dim);
+      System.arraycopy(srcV, rows[k] * dim, v, k * dim, dim);
+    }
+  }
+
+  @Override
   public void loadState(float[] userMoment1, float[] userMoment2, float[] itemMoment1,
       float[] itemMoment2, int step) {
     checkLength("user moment", userMoment1, userM.length);

@@ -50,6 +50,24 @@ final class IdIndex {
     }
   }
 
+  /**
+   * Appends ids[k] at index size() + k, for an index rebuilt from rows that carry their index.
+   *
+   * @throws IllegalArgumentException when an entry is missing (null) or repeats an id
+   */
+  void addAll(String[] ids, String what) {
+    int base = size();
+    for (int k = 0; k < ids.length; k++) {
+      if (ids[k] == null) {
+        throw new IllegalArgumentException("the rows lack " + what + " " + k + " of the " + ids.length
+            + " the globals count");
+      }
+      if (indexOf(ids[k]) != base + k) {
+        throw new IllegalArgumentException("duplicate " + what + " id " + ids[k]);
+      }
+    }
+  }
+
   static IdIndex read(DataInput in) throws IOException {
     int n = in.readInt();
     if (n < 0) {

@@ -107,6 +107,11 @@ public final class OnlineTrainer implements AutoCloseable {
   private Batch batch;
   private final Touched touched = new Touched();
 
+  // changed since the last writeChangedRows (the row layout)
+  private final Touched dirty = new Touched();
+  private final ClickLists clickLists = new ClickLists();
+  private int reservoirAdded;
+
   /** A new, empty model. */
   public OnlineTrainer(OnlineConfig config, BatchMaths.Path path) {
     this(config, path, new IdIndex(), new IdIndex(), new LongSet(), new ClipQuantile(),
@@ -250,8 +255,12 @@ public final class OnlineTrainer implements AutoCloseable {
     ensureCapacity(users.size(), items.size());
     itemTheta[i] = theta;
     itemClicks[i] = clicks;
+    dirty.noteUser(u);
+    dirty.noteItem(i);
     if (label == 1) {
-      clicked.add(pairKey(u, i));
+      if (clicked.add(pairKey(u, i))) {
+        clickLists.add(u, i);
+      }
       clickTheta.add(theta);
     }
     pendUser[pending] = u;
@@ -289,6 +298,7 @@ public final class OnlineTrainer implements AutoCloseable {
     for (int k = 0; k < pending; k++) {
       reservoir.add(pendUser[k], pendItem[k], pendLabel[k], pendTheta[k]);
     }
+    reservoirAdded = (int) Math.min(reservoir.capacity(), (long) reservoirAdded + pending);
     int extraSteps = reservoirSteps(newest);
     if (extraSteps > 0) {
       SplittableRandom draws = new SplittableRandom(mix(config.seed(), 3, b));
@@ -306,6 +316,7 @@ public final class OnlineTrainer implements AutoCloseable {
       }
     }
     math.syncToModel();
+    dirty.noteAll(touched);
     int events = pending;
     batches = b;
     newestTrained = newest;
@@ -400,19 +411,59 @@ public final class OnlineTrainer implements AutoCloseable {
 
     void note(Batch b) {
       for (int k = 0; k < b.size(); k++) {
-        int u = b.users[k];
-        if (u >= seenUser.length) seenUser = Arrays.copyOf(seenUser, Math.max(u + 1, 2 * seenUser.length));
-        if (!seenUser[u]) {
-          seenUser[u] = true;
-          users.add(u);
-        }
-        int i = b.items[k];
-        if (i >= seenItem.length) seenItem = Arrays.copyOf(seenItem, Math.max(i + 1, 2 * seenItem.length));
-        if (!seenItem[i]) {
-          seenItem[i] = true;
-          items.add(i);
-        }
+        noteUser(b.users[k]);
+        noteItem(b.items[k]);
       }
+    }
+
+    void noteUser(int u) {
+      if (u >= seenUser.length) seenUser = Arrays.copyOf(seenUser, Math.max(u + 1, 2 * seenUser.length));
+      if (!seenUser[u]) {
+        seenUser[u] = true;
+        users.add(u);
+      }
+    }
+
+    void noteItem(int i) {
+      if (i >= seenItem.length) seenItem = Arrays.copyOf(seenItem, Math.max(i + 1, 2 * seenItem.length));
+      if (!seenItem[i]) {
+        seenItem[i] = true;
+        items.add(i);
+      }
+    }
+
+    void noteAll(Touched other) {
+      for (int k = 0; k < other.users.size(); k++) noteUser(other.users.get(k));
+      for (int k = 0; k < other.items.size(); k++) noteItem(other.items.get(k));
+    }
+  }
+
+  /** Each user's clicked items (dense indices, in click order): what a user row carries. */
+  private static final class ClickLists {
+    private int[][] items = new int[0][];
+    private int[] count = new int[0];
+
+    void add(int u, int i) {
+      if (u >= count.length) {
+        int n = Math.max(u + 1, 2 * count.length);
+        items = Arrays.copyOf(items, n);
+        count = Arrays.copyOf(count, n);
+      }
+      int[] a = items[u];
+      if (a == null) {
+        a = items[u] = new int[4];
+      } else if (count[u] == a.length) {
+        a = items[u] = Arrays.copyOf(a, 2 * a.length);
+      }
+      a[count[u]++] = i;
+    }
+
+    int count(int u) {
+      return u < count.length ? count[u] : 0;
+    }
+
+    int get(int u, int k) {
+      return items[u][k];
     }
   }
 
@@ -664,6 +715,9 @@ public final class OnlineTrainer implements AutoCloseable {
       OnlineTrainer t = new OnlineTrainer(config, path, users, items, p.clicked,
           p.clickTheta == null ? new ClipQuantile() : p.clickTheta,
           p.reservoir == null ? new Reservoir(0) : p.reservoir);
+      for (long pair : p.clicked.sorted()) {
+        t.clickLists.add((int) (pair >>> 32), (int) pair);
+      }
       t.allocate(capacityFor(nu), capacityFor(ni));
       System.arraycopy(p.itemTheta, 0, t.itemTheta, 0, ni);
       System.arraycopy(p.itemClicks, 0, t.itemClicks, 0, ni);
@@ -777,6 +831,387 @@ public final class OnlineTrainer implements AutoCloseable {
       cap *= 2;
     }
     return cap;
+  }
+
+  // ------------------------------------------------------------------ row layout
+
+  /** First four bytes of {@link #globals()}: "RSOK". */
+  public static final int GLOBALS_MAGIC = 0x52534f4b;
+  /** Format version of {@link #globals()} and of the rows {@link #writeChangedRows} writes. */
+  public static final int ROWS_VERSION = 1;
+  private static final byte USER_ROW = 'U';
+  private static final byte ITEM_ROW = 'I';
+  private static final byte RESERVOIR_ROW = 'R';
+  /** Rows encoded per moment copy in {@link #writeChangedRows}, bounding its scratch arrays. */
+  private static final int WRITE_CHUNK = 4096;
+
+  /** Receives the rows of the row layout, one value per key (a later value for a key replaces it). */
+  @FunctionalInterface
+  public interface RowWriter {
+    void put(String key, byte[] value);
+  }
+
+  /** The row layout's key of a user row. */
+  public static String userKey(String user) {
+    return "u:" + user;
+  }
+
+  /** The row layout's key of an item row. */
+  public static String itemKey(String item) {
+    return "i:" + item;
+  }
+
+  /** The row layout's key of a reservoir slot. */
+  public static String reservoirKey(int slot) {
+    return "r:" + slot;
+  }
+
+  /**
+   * Writes every row changed since the previous call (or since the trainer was created or restored) and
+   * forgets the changes: the state as one value per row (the row layout), for a store that checkpoints
+   * what changed, such as Flink's keyed state on RocksDB with incremental checkpoints. Together with
+   * {@link #globals()} taken at the same moment, the rows written so far (each key's latest value) are
+   * what {@link #restore(byte[], Iterable, BatchMaths.Path)} continues from, bit for bit as after
+   * {@link #snapshot()} on the Java path.
+   *
+   * <p>Rows, big-endian, keyed by {@link #userKey}, {@link #itemKey}, {@link #reservoirKey}:
+   * <pre>
+   *   user:      byte 'U', int index, int len, UTF-8 id, d floats factors, d floats m, d floats v,
+   *              int n, n x int clicked item index (the remembered clicks for negative sampling)
+   *   item:      byte 'I', int index, int len, UTF-8 id, d floats factors, d floats m, d floats v,
+   *              float &theta;, double clicks
+   *   reservoir: byte 'R', int slot, int u, int i, float Y, float &theta;
+   * </pre>
+   * A row changes when an event names its user or item, when a step touches it (own events, reservoir
+   * draws, negatives), or, for a slot, when the ring stores an event in it.
+   *
+   * @return the number of rows written
+   */
+  public int writeChangedRows(RowWriter out) {
+    math.syncToModel();
+    int dim = config.dim();
+    int written = 0;
+    try {
+      for (int kind = 0; kind < 2; kind++) {
+        IntList rows = kind == 0 ? dirty.users : dirty.items;
+        int n = rows.size();
+        int[] chunk = new int[Math.min(n, WRITE_CHUNK)];
+        float[] m = new float[chunk.length * dim];
+        float[] v = new float[chunk.length * dim];
+        for (int from = 0; from < n; from += chunk.length) {
+          int count = Math.min(chunk.length, n - from);
+          for (int k = 0; k < count; k++) {
+            chunk[k] = rows.get(from + k);
+          }
+          math.copyRowMoments(kind == 1, chunk, count, m, v);
+          for (int k = 0; k < count; k++) {
+            int r = chunk[k];
+            if (kind == 0) {
+              out.put(userKey(users.id(r)), userRow(r, m, v, k * dim));
+            } else {
+              out.put(itemKey(items.id(r)), itemRow(r, m, v, k * dim));
+            }
+          }
+          written += count;
+        }
+      }
+      for (int slot : reservoir.recentSlots(reservoirAdded)) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(21);
+        DataOutputStream o = new DataOutputStream(bytes);
+        o.writeByte(RESERVOIR_ROW);
+        o.writeInt(slot);
+        o.writeInt(reservoir.user(slot));
+        o.writeInt(reservoir.item(slot));
+        o.writeFloat(reservoir.label(slot));
+        o.writeFloat(reservoir.theta(slot));
+        out.put(reservoirKey(slot), bytes.toByteArray());
+        written++;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    dirty.clear();
+    reservoirAdded = 0;
+    return written;
+  }
+
+  /** Rows changed since the last {@link #writeChangedRows}: users plus items (reservoir slots not counted). */
+  public int changedRows() {
+    return dirty.users.size() + dirty.items.size();
+  }
+
+  private byte[] userRow(int u, float[] m, float[] v, int off) throws IOException {
+    int dim = config.dim();
+    int clicks = clickLists.count(u);
+    byte[] id = users.id(u).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(13 + id.length + 12 * dim + 4 * clicks);
+    DataOutputStream o = new DataOutputStream(bytes);
+    o.writeByte(USER_ROW);
+    o.writeInt(u);
+    o.writeInt(id.length);
+    o.write(id);
+    writeRowFloats(o, model.userFactors, u * dim, dim);
+    writeRowFloats(o, m, off, dim);
+    writeRowFloats(o, v, off, dim);
+    o.writeInt(clicks);
+    for (int k = 0; k < clicks; k++) {
+      o.writeInt(clickLists.get(u, k));
+    }
+    return bytes.toByteArray();
+  }
+
+  private byte[] itemRow(int i, float[] m, float[] v, int off) throws IOException {
+    int dim = config.dim();
+    byte[] id = items.id(i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(21 + id.length + 12 * dim);
+    DataOutputStream o = new DataOutputStream(bytes);
+    o.writeByte(ITEM_ROW);
+    o.writeInt(i);
+    o.writeInt(id.length);
+    o.write(id);
+    writeRowFloats(o, model.itemFactors, i * dim, dim);
+    writeRowFloats(o, m, off, dim);
+    writeRowFloats(o, v, off, dim);
+    o.writeFloat(itemTheta[i]);
+    o.writeDouble(itemClicks[i]);
+    return bytes.toByteArray();
+  }
+
+  private static void writeRowFloats(DataOutputStream o, float[] a, int off, int n) throws IOException {
+    for (int k = 0; k < n; k++) {
+      o.writeFloat(a[off + k]);
+    }
+  }
+
+  /**
+   * Everything but the rows, small whatever the model's size (operator state):
+   * <pre>
+   *   int GLOBALS_MAGIC, int ROWS_VERSION,
+   *   config: int d, float lr, float &lambda;, int batchSize, int negativesPerPositive, int loss code,
+   *           float M, float c, long seed, float q, int R, int K, long reservoirStepMs,
+   *   long batches, long newestTrained, int adamStep, int numUsers, int numItems,
+   *   pending: int n, n x (int u, int i, float Y, float &theta;, long time),
+   *   clicks' &theta; histogram: int bins, bins x long,
+   *   reservoir: int size, int head
+   * </pre>
+   */
+  public byte[] globals() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024 + 24 * pending);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(GLOBALS_MAGIC);
+      out.writeInt(ROWS_VERSION);
+      out.writeInt(config.dim());
+      out.writeFloat(config.learningRate());
+      out.writeFloat(config.l2());
+      out.writeInt(config.batchSize());
+      out.writeInt(config.negativesPerPositive());
+      out.writeInt(config.loss().ordinal());
+      out.writeFloat(config.clip());
+      out.writeFloat(config.negativeWeight());
+      out.writeLong(config.seed());
+      out.writeFloat(config.clipQuantile());
+      out.writeInt(config.reservoirSize());
+      out.writeInt(config.reservoirSteps());
+      out.writeLong(config.reservoirStepMs());
+      out.writeLong(batches);
+      out.writeLong(newestTrained);
+      out.writeInt(math.step());
+      out.writeInt(users.size());
+      out.writeInt(items.size());
+      out.writeInt(pending);
+      for (int k = 0; k < pending; k++) {
+        out.writeInt(pendUser[k]);
+        out.writeInt(pendItem[k]);
+        out.writeFloat(pendLabel[k]);
+        out.writeFloat(pendTheta[k]);
+        out.writeLong(pendTime[k]);
+      }
+      clickTheta.write(out);
+      out.writeInt(reservoir.size());
+      out.writeInt(reservoir.head());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * A trainer that continues from {@link #globals()} and the latest value of every key
+   * {@link #writeChangedRows} wrote up to the same moment ({@code rows} in any order).
+   *
+   * @throws IllegalArgumentException when the globals are not of this layout, a row is malformed or
+   *     outside the globals' id counts, or a row the globals count is missing
+   */
+  public static OnlineTrainer restore(byte[] globals, Iterable<byte[]> rows, BatchMaths.Path path) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(globals))) {
+      int magic = in.readInt();
+      if (magic != GLOBALS_MAGIC) {
+        throw new IllegalArgumentException(String.format("not the globals of a trainer's row layout (magic %08x)",
+            magic));
+      }
+      int version = in.readInt();
+      if (version != ROWS_VERSION) {
+        throw new IllegalArgumentException("unsupported row layout version " + version + " (this build reads "
+            + ROWS_VERSION + ")");
+      }
+      int dim = in.readInt();
+      float lr = in.readFloat();
+      float l2 = in.readFloat();
+      int batchSize = in.readInt();
+      int negatives = in.readInt();
+      int lossCode = in.readInt();
+      if (lossCode < 0 || lossCode >= LocalLoss.values().length) {
+        throw new IllegalArgumentException("bad loss code " + lossCode);
+      }
+      float clip = in.readFloat();
+      float c = in.readFloat();
+      long seed = in.readLong();
+      float q = in.readFloat();
+      int size = in.readInt();
+      int steps = in.readInt();
+      long stepMs = in.readLong();
+      OnlineConfig config;
+      try {
+        config = new OnlineConfig(dim, lr, l2, batchSize, negatives, LocalLoss.values()[lossCode], clip, c, seed,
+            q, size, steps, stepMs);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("bad trainer settings in the globals: " + e.getMessage(), e);
+      }
+      long batches = in.readLong();
+      long newest = in.readLong();
+      int step = in.readInt();
+      int nu = in.readInt();
+      int ni = in.readInt();
+      int pending = in.readInt();
+      if (nu < 0 || ni < 0 || pending < 0 || pending >= batchSize || step < 0) {
+        throw new IllegalArgumentException("bad counts in the globals: " + nu + " users, " + ni + " items, "
+            + pending + " pending, step " + step);
+      }
+      String[] userIds = new String[nu];
+      String[] itemIds = new String[ni];
+      Reservoir reservoir;
+      OnlineTrainer t;
+      int[] pu = new int[pending];
+      int[] pi = new int[pending];
+      float[] py = new float[pending];
+      float[] pt = new float[pending];
+      long[] ptime = new long[pending];
+      for (int k = 0; k < pending; k++) {
+        pu[k] = in.readInt();
+        pi[k] = in.readInt();
+        py[k] = in.readFloat();
+        pt[k] = in.readFloat();
+        ptime[k] = in.readLong();
+        if (pu[k] < 0 || pu[k] >= nu || pi[k] < 0 || pi[k] >= ni) {
+          throw new IllegalArgumentException("pending event outside the id counts");
+        }
+      }
+      ClipQuantile clickTheta = ClipQuantile.read(in);
+      reservoir = Reservoir.sized(size, in.readInt(), in.readInt());
+      if (in.read() != -1) {
+        throw new IllegalArgumentException("trailing bytes after the trainer's globals");
+      }
+      LongSet clicked = new LongSet();
+      t = new OnlineTrainer(config, path, new IdIndex(), new IdIndex(), clicked, clickTheta, reservoir);
+      t.allocate(capacityFor(nu), capacityFor(ni));
+      float[] um = new float[t.model.userFactors.length];
+      float[] uv = new float[um.length];
+      float[] im = new float[t.model.itemFactors.length];
+      float[] iv = new float[im.length];
+      boolean[] slotSeen = new boolean[reservoir.size()];
+      int slots = 0;
+      for (byte[] row : rows) {
+        DataInputStream r = new DataInputStream(new ByteArrayInputStream(row));
+        byte kind = r.readByte();
+        if (kind == RESERVOIR_ROW) {
+          int slot = r.readInt();
+          int u = r.readInt();
+          int i = r.readInt();
+          float y = r.readFloat();
+          float th = r.readFloat();
+          if (slot < 0 || slot >= slotSeen.length || u < 0 || u >= nu || i < 0 || i >= ni) {
+            continue; // a slot beyond the ring's size is not possible; an id outside the counts neither
+          }
+          if (!slotSeen[slot]) {
+            slotSeen[slot] = true;
+            slots++;
+          }
+          reservoir.set(slot, u, i, y, th);
+          continue;
+        }
+        if (kind != USER_ROW && kind != ITEM_ROW) {
+          throw new IllegalArgumentException("unknown row kind " + kind);
+        }
+        int index = r.readInt();
+        int len = r.readInt();
+        if (len < 0 || len > (1 << 20)) {
+          throw new IllegalArgumentException("bad id length " + len);
+        }
+        byte[] id = new byte[len];
+        r.readFully(id);
+        boolean user = kind == USER_ROW;
+        String[] ids = user ? userIds : itemIds;
+        if (index < 0 || index >= ids.length) {
+          // written after the globals' moment (a newer row of a later checkpoint cannot be here): refuse
+          throw new IllegalArgumentException((user ? "user" : "item") + " row " + index + " outside the "
+              + ids.length + " the globals count");
+        }
+        ids[index] = new String(id, java.nio.charset.StandardCharsets.UTF_8);
+        readRowFloats(r, user ? t.model.userFactors : t.model.itemFactors, index * dim, dim);
+        readRowFloats(r, user ? um : im, index * dim, dim);
+        readRowFloats(r, user ? uv : iv, index * dim, dim);
+        if (user) {
+          int n = r.readInt();
+          for (int k = 0; k < n; k++) {
+            int i = r.readInt();
+            if (i < 0 || i >= ni) {
+              throw new IllegalArgumentException("clicked item " + i + " outside the id counts");
+            }
+            if (clicked.add(pairKey(index, i))) {
+              t.clickLists.add(index, i);
+            }
+          }
+        } else {
+          t.itemTheta[index] = r.readFloat();
+          t.itemClicks[index] = r.readDouble();
+        }
+      }
+      if (slots != slotSeen.length) {
+        throw new IllegalArgumentException("the rows hold " + slots + " of the reservoir's " + slotSeen.length
+            + " slots");
+      }
+      t.users.addAll(userIds, "user");
+      t.items.addAll(itemIds, "item");
+      System.arraycopy(pu, 0, t.pendUser, 0, pending);
+      System.arraycopy(pi, 0, t.pendItem, 0, pending);
+      System.arraycopy(py, 0, t.pendLabel, 0, pending);
+      System.arraycopy(pt, 0, t.pendTheta, 0, pending);
+      System.arraycopy(ptime, 0, t.pendTime, 0, pending);
+      t.pending = pending;
+      t.batches = batches;
+      t.newestTrained = newest;
+      t.math = BatchMaths.create(path, t.model);
+      t.math.loadState(um, uv, im, iv, step);
+      return t;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("truncated trainer globals or row: " + e, e);
+    }
+  }
+
+  private static void readRowFloats(DataInputStream in, float[] a, int off, int n) throws IOException {
+    for (int k = 0; k < n; k++) {
+      a[off + k] = in.readFloat();
+    }
+  }
+
+  /**
+   * Marks every row and reservoir slot as changed, so that the next {@link #writeChangedRows} writes the
+   * whole model (moving a trainer restored from a {@link #snapshot()} into the row layout).
+   */
+  public void markAllChanged() {
+    for (int u = 0; u < users.size(); u++) dirty.noteUser(u);
+    for (int i = 0; i < items.size(); i++) dirty.noteItem(i);
+    reservoirAdded = reservoir.size();
   }
 
   @Override

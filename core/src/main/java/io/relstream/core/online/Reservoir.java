@@ -91,6 +91,42 @@ final class Reservoir {
     return theta[slot];
   }
 
+  int head() {
+    return head;
+  }
+
+  /** The slots of the {@code n} most recent adds (n at most the size), newest first. */
+  int[] recentSlots(int n) {
+    int count = Math.min(n, size);
+    int[] out = new int[count];
+    int last = size < capacity ? size - 1 : (head == 0 ? capacity - 1 : head - 1);
+    for (int k = 0; k < count; k++) {
+      int s = last - k;
+      out[k] = s < 0 ? s + capacity : s;
+    }
+    return out;
+  }
+
+  /** An empty ring of {@code size} slots with its head, to be filled by {@link #set}; checked as {@link #read}. */
+  static Reservoir sized(int capacity, int size, int head) {
+    if (size < 0 || size > capacity || head < 0 || (head > 0 && head >= size) || (head > 0 && size < capacity)) {
+      throw new IllegalArgumentException("bad reservoir size " + size + " / head " + head + " for capacity "
+          + capacity);
+    }
+    Reservoir r = new Reservoir(capacity);
+    r.grow(size == capacity ? capacity : Math.min(capacity, Math.max(INITIAL, size)));
+    r.size = size;
+    r.head = head;
+    return r;
+  }
+
+  void set(int slot, int u, int i, float y, float t) {
+    user[slot] = u;
+    item[slot] = i;
+    label[slot] = y;
+    theta[slot] = t;
+  }
+
   /** int size, int head, then size x (int u, int i, float Y, float &theta;) in slot order. */
   void write(DataOutputStream out) throws IOException {
     out.writeInt(size);

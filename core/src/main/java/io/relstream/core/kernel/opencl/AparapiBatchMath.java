@@ -411,6 +411,17 @@ public final class AparapiBatchMath implements BatchMath {
     System.arraycopy(k.itemMom2, 0, itemV, 0, k.itemLen);
   }
 
+  /** Fetches the table's two moment buffers from the device (whole), then copies the rows asked for. */
+  @Override
+  public void copyRowMoments(boolean items, int[] rows, int count, float[] m, float[] v) {
+    checkOpen();
+    BatchKernel k = kernel;
+    float[] m1 = items ? k.itemMom1 : k.userMom1;
+    float[] m2 = items ? k.itemMom2 : k.userMom2;
+    k.get(m1).get(m2);
+    io.relstream.core.kernel.ScalarBatchMath.copyRows(m1, m2, model.dim, rows, count, m, v);
+  }
+
   @Override
   public void loadState(float[] userM, float[] userV, float[] itemM, float[] itemV, int step) {
     checkOpen();
