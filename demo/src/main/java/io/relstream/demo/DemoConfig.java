@@ -10,15 +10,16 @@ import java.util.Locale;
  * @param dataDir where shipped data sets live (default ../shared/data beside the repository)
  */
 record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDir, boolean exitAfterLoad,
-    Listen listen) {
+    Listen listen, boolean reset) {
   static final String USAGE = String.join("\n",
       "usage: relstream demo [--port 8080] [--workdir DIR] [--dataset coat|open-bandit|none]",
-      "                      [--data-dir DIR] [--exit-after-load] [--bind 127.0.0.1] [--token T]",
+      "                      [--data-dir DIR] [--exit-after-load] [--bind 127.0.0.1] [--token T] [--reset]",
       "",
       "Starts a KRaft broker, the ingest application, the Flink training job and serving (one JVM",
       "each), answers /events, /recommend, /similar, /health, /ready and /metrics on --port, streams",
       "the data set through the collector, prints example queries and runs until Ctrl-C or SIGTERM.",
-      "State lives under --workdir (default target/demo-state); a second start resumes from it.",
+      "State lives under --workdir (default target/demo-state); a second start resumes from it, and",
+      "--reset deletes it first (the broker's topics, the model's checkpoints, the logs).",
       "--bind is the address of the front and of every child's HTTP server (default loopback); beyond",
       "loopback --token (or $RELSTREAM_TOKEN) is required, as 'Authorization: Bearer T' on every route.");
 
@@ -28,6 +29,7 @@ record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDi
     String dataset = "coat";
     Path dataDir = home.resolve("..").resolve("shared").resolve("data").normalize();
     boolean exitAfterLoad = false;
+    boolean reset = false;
     String bind = "127.0.0.1";
     String token = null;
     for (int k = 0; k < args.length; k++) {
@@ -41,6 +43,9 @@ record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDi
       switch (a) {
         case "--exit-after-load":
           exitAfterLoad = true;
+          continue;
+        case "--reset":
+          reset = true;
           continue;
         case "--port":
         case "--workdir":
@@ -93,6 +98,6 @@ record DemoConfig(int port, Path workdir, String dataset, Path home, Path dataDi
       throw new UsageException(e.getMessage());
     }
     return new DemoConfig(port, workdir.toAbsolutePath().normalize(), dataset, home, dataDir, exitAfterLoad,
-        listen);
+        listen, reset);
   }
 }

@@ -72,6 +72,13 @@ public final class DemoMain {
 
   private void run() throws IOException, InterruptedException, DataFormatException {
     Path work = config.workdir();
+    if (config.reset()) {
+      reset(work);
+    }
+    java.util.Optional<String> layout = io.relstream.core.online.StateLayout.problem(work.resolve("checkpoints"));
+    if (layout.isPresent()) {
+      throw new DataFormatException(layout.get());
+    }
     out.println("relstream demo: state in " + work + " (child logs in " + work.resolve("logs") + ")");
     stack = Stack.start(config.home(), work, config.port(), config.listen(), List.of(), List.of(), out, children,
         RestartPolicy.DEFAULT);
@@ -91,6 +98,23 @@ public final class DemoMain {
     while (!stopping) {
       Thread.sleep(1000);
     }
+  }
+
+  /** Deletes the work directory (it must look like one: a directory, not the repository or a root). */
+  private void reset(Path work) throws IOException {
+    if (!Files.exists(work)) {
+      return;
+    }
+    if (!Files.isDirectory(work) || work.getParent() == null || work.equals(config.home())
+        || config.home().startsWith(work)) {
+      throw new IOException("--reset refuses to delete " + work);
+    }
+    try (java.util.stream.Stream<Path> all = Files.walk(work)) {
+      for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+    out.println("relstream demo: --reset removed " + work);
   }
 
   /** Streams the data set through the collector once per work directory. */

@@ -18,13 +18,15 @@ class DemoConfigTest {
     assertEquals("coat", c.dataset());
     assertEquals(Path.of("/repo/target/demo-state"), c.workdir());
     assertEquals(Path.of("/shared/data"), c.dataDir());
+    assertTrue(!c.reset());
   }
 
   @Test
   void options() throws Exception {
     DemoConfig c = DemoConfig.parse(new String[] {"--port=0", "--dataset", "open-bandit", "--workdir", "/tmp/w",
-        "--exit-after-load"}, HOME);
+        "--exit-after-load", "--reset"}, HOME);
     assertEquals(0, c.port());
+    assertTrue(c.reset());
     assertEquals("open-bandit", c.dataset());
     assertEquals(Path.of("/tmp/w"), c.workdir());
     assertTrue(c.exitAfterLoad());

@@ -1,5 +1,6 @@
 package io.relstream.streamtrain;
 
+import io.relstream.core.online.StateLayout;
 import io.relstream.schemas.Topics;
 import io.relstream.schemas.avro.Interaction;
 import io.relstream.schemas.avro.ModelUpdate;
@@ -197,7 +198,14 @@ public final class StreamTrainMain {
       System.exit(2);
       return;
     }
-    Started started = launch(args);
+    Started started;
+    try {
+      started = launch(args);
+    } catch (StateLayoutException e) {
+      System.err.println("stream-train: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     JobClient job = started.job();
     TrainHealth health;
     try {
@@ -222,6 +230,27 @@ public final class StreamTrainMain {
       }
     }, "stream-train-shutdown"));
     job.getJobExecutionResult().get();
+  }
+
+  /**
+   * Refuses a checkpoint directory of another state layout ({@link StateLayoutException}, whose message
+   * names {@code ./relstream demo --reset}), else records the current one in it.
+   */
+  static void claimLayout(Path checkpointDir) throws IOException {
+    Optional<String> refused = StateLayout.problem(checkpointDir);
+    if (refused.isPresent()) {
+      throw new StateLayoutException(refused.get());
+    }
+    StateLayout.claim(checkpointDir);
+  }
+
+  /** The checkpoint directory holds state of a layout this build does not read (the message says what to do). */
+  static final class StateLayoutException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    StateLayoutException(String message) {
+      super(message);
+    }
   }
 
   /** A started job and the port of Flink's REST endpoint. */
@@ -294,6 +323,7 @@ public final class StreamTrainMain {
    * {@code --rest-port} (0: a port found free just before).
    */
   static Started launch(Args args) throws Exception {
+    claimLayout(args.checkpointDir());
     Configuration conf = configuration(args);
     int restPort = args.restPort() == 0 ? freeLoopbackPort() : args.restPort();
     restOnLoopback(conf, restPort);

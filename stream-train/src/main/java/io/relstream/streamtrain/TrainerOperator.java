@@ -15,10 +15,15 @@ import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -40,11 +45,24 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * item changes in nearly every batch, and every emitted row is Avro-encoded twice (to the sink, then to
  * Kafka) and decoded once. At most one row per key is held, so the buffer is bounded by the model.
  *
- * <p>State: the trainer's snapshot bytes (id maps, tables, Adam moments and step, batch counter,
- * remembered clicks, pending events) in operator {@code ListState<byte[]>}, rewritten at each checkpoint.
- * Since the snapshot is taken between records, the updates emitted before the barrier and the state agree,
- * and a restore re-emits exactly the batches after the checkpoint (identically, on the Java path).
- * Runs at parallelism 1 (see the package comment for how the model shards beyond).
+ * <p><b>State: one key per row, written when it changed.</b> The trainer is the hot cache (every row of
+ * the shard resident, as the batch math needs its tables); Flink's keyed state on the RocksDB backend is
+ * where the rows live for the engine: keyed {@code ValueState<byte[]>} "rows" holds each user row
+ * (factors, Adam moments, remembered clicks) under {@link OnlineTrainer#userKey}, each item row (factors,
+ * moments, &theta;, clicks) under {@link OnlineTrainer#itemKey}, each reservoir slot under
+ * {@link OnlineTrainer#reservoirKey}. Just before each barrier ({@link #prepareSnapshotPreBarrier}, after
+ * the coalesced rows went downstream) the rows changed since the previous barrier are written
+ * ({@link OnlineTrainer#writeChangedRows}, {@code setCurrentKey} per row: the pattern of Flink's
+ * mini-batch operators), so with incremental checkpoints a checkpoint carries the changed rows, not the
+ * model. Operator state keeps only {@link OnlineTrainer#globals()} (settings, batch counter, Adam step, id
+ * counts, pending partial batch, clip histogram, ring position): a few KiB whatever the model's size. A
+ * restore reads every row back ({@code applyToAllKeys}) into a new trainer, which continues bit for bit on
+ * the Java path, and re-emits exactly the batches after the checkpoint.
+ * Runs at parallelism 1 for now (the keyed input and max parallelism {@link TrainingJob#TRAINER_MAX_PARALLELISM}
+ * are the sharding's groundwork; see the package comment).
+ *
+ * <p>Metrics: {@code rowsWritten} and {@code rowWriteMs}, the rows written before the last barrier and how
+ * long it took, beside the kernel gauges.
  *
  * <p>Accumulator {@value TrainingJob#EVENTS_TRAINED}: the stream events in the batches this attempt
  * trained ({@link BatchUpdate#events()} summed; sampled negatives not counted). Like every Flink
@@ -55,7 +73,10 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   private static final long serialVersionUID = 1L;
   private final TrainConfig config;
   private transient OnlineTrainer trainer;
-  private transient ListState<byte[]> state;
+  private transient ListState<byte[]> globals;
+  private transient ValueState<byte[]> rows;
+  private transient long rowsWritten;
+  private transient long rowWriteMs;
   private transient long lastEventMillis;
   private transient boolean timerSet;
   private transient String kernelReason;
@@ -77,11 +98,16 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     this.config = config;
   }
 
+  /** The keyed state holding one value per row. */
+  static final ValueStateDescriptor<byte[]> ROWS =
+      new ValueStateDescriptor<>("rows", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
   @Override
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
-    state = context.getOperatorStateStore().getListState(
-        new ListStateDescriptor<>("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    globals = context.getOperatorStateStore().getListState(
+        new ListStateDescriptor<>("trainer-globals", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    rows = context.getKeyedStateStore().getState(ROWS);
     if (trainer != null) {
       trainer.close();
       trainer = null;
@@ -89,15 +115,26 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     BatchMaths.Choice kernel = config.kernelChoice();
     kernelReason = kernel.reason();
     if (context.isRestored()) {
-      Iterator<byte[]> it = state.get().iterator();
+      Iterator<byte[]> it = globals.get().iterator();
       if (it.hasNext()) {
-        trainer = OnlineTrainer.restore(it.next(), kernel.path());
+        byte[] g = it.next();
         if (it.hasNext()) {
           throw new IllegalStateException("trainer state holds more than one model: the trainer must run at"
               + " parallelism 1");
         }
-        LOG.info("trainer restored at model version {} ({} users, {} items, {} pending)",
-            trainer.modelVersion(), trainer.numUsers(), trainer.numItems(), trainer.pending());
+        long t0 = System.nanoTime();
+        OnlineTrainer.RowRestore restore = new OnlineTrainer.RowRestore(g, kernel.path());
+        long[] count = {0};
+        KeyedStateBackend<Object> backend = getKeyedStateBackend();
+        backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, ROWS,
+            (key, state) -> {
+              restore.add(state.value());
+              count[0]++;
+            });
+        trainer = restore.finish();
+        LOG.info("trainer restored at model version {} from {} rows in {} ms ({} users, {} items, {} pending)",
+            trainer.modelVersion(), count[0], (System.nanoTime() - t0) / 1_000_000, trainer.numUsers(),
+            trainer.numItems(), trainer.pending());
       }
     }
     if (trainer == null) {
@@ -117,13 +154,28 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     kernelGroup.gauge("opencl", (Gauge<Integer>) () -> "opencl".equals(trainer.kernelPath()) ? 1 : 0);
     kernelGroup.gauge("choice", (Gauge<String>) () -> trainer.kernelPath() + " on " + trainer.device() + " ("
         + kernelReason + ")");
+    getMetricGroup().gauge("rowsWritten", (Gauge<Long>) () -> rowsWritten);
+    getMetricGroup().gauge("rowWriteMs", (Gauge<Long>) () -> rowWriteMs);
   }
 
-  /** Emits the coalesced rows before the barrier, so the rows and the snapshotted state agree. */
+  /**
+   * Emits the coalesced rows before the barrier, so the rows and the snapshotted state agree, and writes
+   * the rows changed since the previous barrier into keyed state.
+   */
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     super.prepareSnapshotPreBarrier(checkpointId);
     flushRows();
+    long t0 = System.nanoTime();
+    rowsWritten = trainer.writeChangedRows((key, value) -> {
+      setCurrentKey(key);
+      try {
+        rows.update(value);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    rowWriteMs = (System.nanoTime() - t0) / 1_000_000;
   }
 
   private void flushRows() {
@@ -136,7 +188,7 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
-    state.update(List.of(trainer.snapshot()));
+    globals.update(List.of(trainer.globals()));
   }
 
   @Override

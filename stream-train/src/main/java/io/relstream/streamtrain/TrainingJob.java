@@ -19,9 +19,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The training job's graph, with source and sink injected:
  * <pre>
- *   interactions (parallelism p) -&gt; propensity (1) -&gt; trainer (1) -&gt; keyBy(row key) -&gt; sink (p)
+ *   interactions (parallelism p) -&gt; propensity (1) -&gt; keyBy(user) -&gt; trainer (1) -&gt; keyBy(row key) -&gt; sink (p)
  * </pre>
- * The propensity and trainer operators hold the core estimators as checkpointed operator state; the keyBy
+ * The propensity operator holds its estimator as checkpointed operator state; the trainer, keyed by user,
+ * holds the model as one keyed-state row per user, item and reservoir slot ({@link TrainerOperator}); the keyBy
  * on {@link Codecs#modelUpdateKey} keeps every row key on one sink subtask, so each key's rows reach the
  * topic in modelVersion order. Records travel as Avro via {@link AvroTypes} or as Flink POJOs
  * ({@link Example}), never Kryo.
@@ -32,7 +33,10 @@ public final class TrainingJob {
   /** Operator uids: stable across versions of the job so that checkpoints restore. */
   static final String SOURCE_UID = "interactions-source";
   static final String PROPENSITY_UID = "propensity";
-  static final String TRAINER_UID = "trainer";
+  /** The trainer's rows are keyed state: a new uid, so no checkpoint of the whole-model layout maps onto it. */
+  static final String TRAINER_UID = "trainer-rows";
+  /** Key groups of the trainer's keyed state: the most shards a checkpoint can be rescaled to. */
+  public static final int TRAINER_MAX_PARALLELISM = 128;
   static final String SINK_UID = "model-updates-sink";
 
   /** Name of the trainer's accumulator: stream events in trained batches (a Long). */
@@ -63,9 +67,10 @@ public final class TrainingJob {
         .name("propensity").uid(PROPENSITY_UID)
         .setParallelism(1).setMaxParallelism(1);
     examples
+        .keyBy(e -> e.user, Types.STRING)
         .transform("trainer", AvroTypes.MODEL_UPDATE, new TrainerOperator(config))
         .uid(TRAINER_UID)
-        .setParallelism(1).setMaxParallelism(1)
+        .setParallelism(1).setMaxParallelism(TRAINER_MAX_PARALLELISM)
         .keyBy(u -> Codecs.modelUpdateKey(u.getKind(), u.getId()), Types.STRING)
         .sinkTo(sink).name("model-updates").uid(SINK_UID);
   }
@@ -78,6 +83,8 @@ public final class TrainingJob {
   public static Configuration flinkConfiguration(Path checkpointDir, Duration checkpointInterval) {
     Configuration conf = new Configuration();
     conf.setString("state.backend.type", "rocksdb");
+    // a checkpoint uploads the SST files written since the previous one: the rows that changed
+    conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
     conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toAbsolutePath().toUri().toString());
     conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
     conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);

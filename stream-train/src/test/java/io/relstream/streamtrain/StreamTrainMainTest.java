@@ -98,6 +98,26 @@ class StreamTrainMainTest {
   }
 
   @Test
+  void refusesCheckpointsOfTheWholeModelLayoutBeforeStarting() throws Exception {
+    Path old = Files.createDirectories(tmp.resolve("old").resolve("job1").resolve("chk-3"));
+    Files.writeString(old.resolve("_metadata"), "m"); // written by a version without the layout marker
+    StreamTrainMain.Args a = StreamTrainMain.Args.parse(new String[] {"--bootstrap", "127.0.0.1:1",
+        "--checkpoint-dir", tmp.resolve("old").toString()});
+    StreamTrainMain.StateLayoutException e = assertThrows(StreamTrainMain.StateLayoutException.class,
+        () -> StreamTrainMain.launch(a));
+    assertTrue(e.getMessage().contains("./relstream demo --reset") && !e.getMessage().contains("\n"),
+        e.getMessage());
+    // a fresh directory is claimed for the current layout, and then resumes
+    Path fresh = tmp.resolve("fresh");
+    StreamTrainMain.claimLayout(fresh);
+    Path chk = Files.createDirectories(fresh.resolve("job2").resolve("chk-1"));
+    Files.writeString(chk.resolve("_metadata"), "m");
+    StreamTrainMain.claimLayout(fresh);
+    assertEquals(io.relstream.core.online.StateLayout.CURRENT,
+        Files.readString(fresh.resolve(io.relstream.core.online.StateLayout.FILE)).strip());
+  }
+
+  @Test
   void codecSerializersRoundTripWithoutKryo() throws Exception {
     Interaction in = Scenario.event(5);
     TypeSerializer<Interaction> s = AvroTypes.INTERACTION.createSerializer(new SerializerConfigImpl());

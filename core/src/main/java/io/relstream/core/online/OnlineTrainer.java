@@ -1043,86 +1043,130 @@ public final class OnlineTrainer implements AutoCloseable {
    *     outside the globals' id counts, or a row the globals count is missing
    */
   public static OnlineTrainer restore(byte[] globals, Iterable<byte[]> rows, BatchMaths.Path path) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(globals))) {
-      int magic = in.readInt();
-      if (magic != GLOBALS_MAGIC) {
-        throw new IllegalArgumentException(String.format("not the globals of a trainer's row layout (magic %08x)",
-            magic));
-      }
-      int version = in.readInt();
-      if (version != ROWS_VERSION) {
-        throw new IllegalArgumentException("unsupported row layout version " + version + " (this build reads "
-            + ROWS_VERSION + ")");
-      }
-      int dim = in.readInt();
-      float lr = in.readFloat();
-      float l2 = in.readFloat();
-      int batchSize = in.readInt();
-      int negatives = in.readInt();
-      int lossCode = in.readInt();
-      if (lossCode < 0 || lossCode >= LocalLoss.values().length) {
-        throw new IllegalArgumentException("bad loss code " + lossCode);
-      }
-      float clip = in.readFloat();
-      float c = in.readFloat();
-      long seed = in.readLong();
-      float q = in.readFloat();
-      int size = in.readInt();
-      int steps = in.readInt();
-      long stepMs = in.readLong();
-      OnlineConfig config;
-      try {
-        config = new OnlineConfig(dim, lr, l2, batchSize, negatives, LocalLoss.values()[lossCode], clip, c, seed,
-            q, size, steps, stepMs);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("bad trainer settings in the globals: " + e.getMessage(), e);
-      }
-      long batches = in.readLong();
-      long newest = in.readLong();
-      int step = in.readInt();
-      int nu = in.readInt();
-      int ni = in.readInt();
-      int pending = in.readInt();
-      if (nu < 0 || ni < 0 || pending < 0 || pending >= batchSize || step < 0) {
-        throw new IllegalArgumentException("bad counts in the globals: " + nu + " users, " + ni + " items, "
-            + pending + " pending, step " + step);
-      }
-      String[] userIds = new String[nu];
-      String[] itemIds = new String[ni];
-      Reservoir reservoir;
-      OnlineTrainer t;
-      int[] pu = new int[pending];
-      int[] pi = new int[pending];
-      float[] py = new float[pending];
-      float[] pt = new float[pending];
-      long[] ptime = new long[pending];
-      for (int k = 0; k < pending; k++) {
-        pu[k] = in.readInt();
-        pi[k] = in.readInt();
-        py[k] = in.readFloat();
-        pt[k] = in.readFloat();
-        ptime[k] = in.readLong();
-        if (pu[k] < 0 || pu[k] >= nu || pi[k] < 0 || pi[k] >= ni) {
-          throw new IllegalArgumentException("pending event outside the id counts");
+    RowRestore r = new RowRestore(globals, path);
+    for (byte[] row : rows) {
+      r.add(row);
+    }
+    return r.finish();
+  }
+
+  /**
+   * {@link #restore(byte[], Iterable, BatchMaths.Path)} fed one row at a time, for a store that pushes
+   * its values (Flink's {@code applyToAllKeys}) without holding them all: the rows go straight into the
+   * new trainer's tables.
+   */
+  public static final class RowRestore {
+    private final OnlineTrainer t;
+    private final int dim;
+    private final String[] userIds;
+    private final String[] itemIds;
+    private final float[] um;
+    private final float[] uv;
+    private final float[] im;
+    private final float[] iv;
+    private final boolean[] slotSeen;
+    private final int step;
+    private int slots;
+    private boolean finished;
+
+    /** Reads the globals; throws IllegalArgumentException when they are not of this layout. */
+    public RowRestore(byte[] globals, BatchMaths.Path path) {
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(globals))) {
+        int magic = in.readInt();
+        if (magic != GLOBALS_MAGIC) {
+          throw new IllegalArgumentException(String.format("not the globals of a trainer's row layout (magic %08x)",
+              magic));
         }
+        int version = in.readInt();
+        if (version != ROWS_VERSION) {
+          throw new IllegalArgumentException("unsupported row layout version " + version + " (this build reads "
+              + ROWS_VERSION + ")");
+        }
+        dim = in.readInt();
+        float lr = in.readFloat();
+        float l2 = in.readFloat();
+        int batchSize = in.readInt();
+        int negatives = in.readInt();
+        int lossCode = in.readInt();
+        if (lossCode < 0 || lossCode >= LocalLoss.values().length) {
+          throw new IllegalArgumentException("bad loss code " + lossCode);
+        }
+        float clip = in.readFloat();
+        float c = in.readFloat();
+        long seed = in.readLong();
+        float q = in.readFloat();
+        int size = in.readInt();
+        int steps = in.readInt();
+        long stepMs = in.readLong();
+        OnlineConfig config;
+        try {
+          config = new OnlineConfig(dim, lr, l2, batchSize, negatives, LocalLoss.values()[lossCode], clip, c, seed,
+              q, size, steps, stepMs);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("bad trainer settings in the globals: " + e.getMessage(), e);
+        }
+        long batches = in.readLong();
+        long newest = in.readLong();
+        step = in.readInt();
+        int nu = in.readInt();
+        int ni = in.readInt();
+        int pending = in.readInt();
+        if (nu < 0 || ni < 0 || pending < 0 || pending >= batchSize || step < 0) {
+          throw new IllegalArgumentException("bad counts in the globals: " + nu + " users, " + ni + " items, "
+              + pending + " pending, step " + step);
+        }
+        int[] pu = new int[pending];
+        int[] pi = new int[pending];
+        float[] py = new float[pending];
+        float[] pt = new float[pending];
+        long[] ptime = new long[pending];
+        for (int k = 0; k < pending; k++) {
+          pu[k] = in.readInt();
+          pi[k] = in.readInt();
+          py[k] = in.readFloat();
+          pt[k] = in.readFloat();
+          ptime[k] = in.readLong();
+          if (pu[k] < 0 || pu[k] >= nu || pi[k] < 0 || pi[k] >= ni) {
+            throw new IllegalArgumentException("pending event outside the id counts");
+          }
+        }
+        ClipQuantile clickTheta = ClipQuantile.read(in);
+        Reservoir reservoir = Reservoir.sized(size, in.readInt(), in.readInt());
+        if (in.read() != -1) {
+          throw new IllegalArgumentException("trailing bytes after the trainer's globals");
+        }
+        t = new OnlineTrainer(config, path, new IdIndex(), new IdIndex(), new LongSet(), clickTheta, reservoir);
+        t.allocate(capacityFor(nu), capacityFor(ni));
+        System.arraycopy(pu, 0, t.pendUser, 0, pending);
+        System.arraycopy(pi, 0, t.pendItem, 0, pending);
+        System.arraycopy(py, 0, t.pendLabel, 0, pending);
+        System.arraycopy(pt, 0, t.pendTheta, 0, pending);
+        System.arraycopy(ptime, 0, t.pendTime, 0, pending);
+        t.pending = pending;
+        t.batches = batches;
+        t.newestTrained = newest;
+        userIds = new String[nu];
+        itemIds = new String[ni];
+        um = new float[t.model.userFactors.length];
+        uv = new float[um.length];
+        im = new float[t.model.itemFactors.length];
+        iv = new float[im.length];
+        slotSeen = new boolean[reservoir.size()];
+      } catch (IOException e) {
+        throw new IllegalArgumentException("truncated trainer globals: " + e, e);
       }
-      ClipQuantile clickTheta = ClipQuantile.read(in);
-      reservoir = Reservoir.sized(size, in.readInt(), in.readInt());
-      if (in.read() != -1) {
-        throw new IllegalArgumentException("trailing bytes after the trainer's globals");
+    }
+
+    /** One stored row (any order; a key's latest value only). */
+    public void add(byte[] row) {
+      if (finished) {
+        throw new IllegalStateException("already finished");
       }
-      LongSet clicked = new LongSet();
-      t = new OnlineTrainer(config, path, new IdIndex(), new IdIndex(), clicked, clickTheta, reservoir);
-      t.allocate(capacityFor(nu), capacityFor(ni));
-      float[] um = new float[t.model.userFactors.length];
-      float[] uv = new float[um.length];
-      float[] im = new float[t.model.itemFactors.length];
-      float[] iv = new float[im.length];
-      boolean[] slotSeen = new boolean[reservoir.size()];
-      int slots = 0;
-      for (byte[] row : rows) {
+      try {
         DataInputStream r = new DataInputStream(new ByteArrayInputStream(row));
         byte kind = r.readByte();
+        int nu = userIds.length;
+        int ni = itemIds.length;
         if (kind == RESERVOIR_ROW) {
           int slot = r.readInt();
           int u = r.readInt();
@@ -1130,14 +1174,14 @@ public final class OnlineTrainer implements AutoCloseable {
           float y = r.readFloat();
           float th = r.readFloat();
           if (slot < 0 || slot >= slotSeen.length || u < 0 || u >= nu || i < 0 || i >= ni) {
-            continue; // a slot beyond the ring's size is not possible; an id outside the counts neither
+            throw new IllegalArgumentException("reservoir slot " + slot + " outside the ring or the id counts");
           }
           if (!slotSeen[slot]) {
             slotSeen[slot] = true;
             slots++;
           }
-          reservoir.set(slot, u, i, y, th);
-          continue;
+          t.reservoir.set(slot, u, i, y, th);
+          return;
         }
         if (kind != USER_ROW && kind != ITEM_ROW) {
           throw new IllegalArgumentException("unknown row kind " + kind);
@@ -1152,7 +1196,6 @@ public final class OnlineTrainer implements AutoCloseable {
         boolean user = kind == USER_ROW;
         String[] ids = user ? userIds : itemIds;
         if (index < 0 || index >= ids.length) {
-          // written after the globals' moment (a newer row of a later checkpoint cannot be here): refuse
           throw new IllegalArgumentException((user ? "user" : "item") + " row " + index + " outside the "
               + ids.length + " the globals count");
         }
@@ -1167,7 +1210,7 @@ public final class OnlineTrainer implements AutoCloseable {
             if (i < 0 || i >= ni) {
               throw new IllegalArgumentException("clicked item " + i + " outside the id counts");
             }
-            if (clicked.add(pairKey(index, i))) {
+            if (t.clicked.add(pairKey(index, i))) {
               t.clickLists.add(index, i);
             }
           }
@@ -1175,26 +1218,26 @@ public final class OnlineTrainer implements AutoCloseable {
           t.itemTheta[index] = r.readFloat();
           t.itemClicks[index] = r.readDouble();
         }
+        if (r.read() != -1) {
+          throw new IllegalArgumentException("trailing bytes after a " + (user ? "user" : "item") + " row");
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("truncated trainer row: " + e, e);
       }
+    }
+
+    /** The trainer, once every row was added; throws IllegalArgumentException when a row is missing. */
+    public OnlineTrainer finish() {
       if (slots != slotSeen.length) {
         throw new IllegalArgumentException("the rows hold " + slots + " of the reservoir's " + slotSeen.length
             + " slots");
       }
       t.users.addAll(userIds, "user");
       t.items.addAll(itemIds, "item");
-      System.arraycopy(pu, 0, t.pendUser, 0, pending);
-      System.arraycopy(pi, 0, t.pendItem, 0, pending);
-      System.arraycopy(py, 0, t.pendLabel, 0, pending);
-      System.arraycopy(pt, 0, t.pendTheta, 0, pending);
-      System.arraycopy(ptime, 0, t.pendTime, 0, pending);
-      t.pending = pending;
-      t.batches = batches;
-      t.newestTrained = newest;
-      t.math = BatchMaths.create(path, t.model);
+      finished = true;
+      t.math = BatchMaths.create(t.path, t.model);
       t.math.loadState(um, uv, im, iv, step);
       return t;
-    } catch (IOException e) {
-      throw new IllegalArgumentException("truncated trainer globals or row: " + e, e);
     }
   }
 
