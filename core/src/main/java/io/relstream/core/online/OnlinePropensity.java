@@ -76,6 +76,15 @@ public final class OnlinePropensity {
   private final PopularityPropensity positionShown;
   private final PopularityPropensity positionClicked;
 
+  // changed since the last writeChangedRows (the row layout)
+  private final IndexSet changedUsers = new IndexSet();
+  private final IndexSet changedItems = new IndexSet();
+  private LongSet changedPairs = new LongSet();
+  private long[] changedPairList = new long[16];
+  private int changedPairCount;
+  private boolean allChanged;
+  private long rescalesWritten;
+
   /**
    * @param eta &eta; of the popularity estimate
    * @param halfLifeMillis decay half-life h of every count, or 0 for none
@@ -126,7 +135,16 @@ public final class OnlinePropensity {
       if (position >= 0) {
         positionShown.observeClick(position, timestampMillis);
       }
+      long pair = ((long) u << 32) | i;
+      if (changedPairs.add(pair)) {
+        if (changedPairCount == changedPairList.length) {
+          changedPairList = java.util.Arrays.copyOf(changedPairList, 2 * changedPairCount);
+        }
+        changedPairList[changedPairCount++] = pair;
+      }
     }
+    changedUsers.add(u);
+    changedItems.add(i);
     double n = clicks.count(i, timestampMillis);
     switch (mode) {
       case EXPOSURE:
@@ -210,6 +228,240 @@ public final class OnlinePropensity {
       return new OnlinePropensity(Mode.values()[m], users, items, clicks, exposure, shown, clicked);
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated online propensity snapshot: " + e, e);
+    }
+  }
+
+  // ------------------------------------------------------------------ row layout
+
+  /** First four bytes of {@link #globals()}: "RSOQ". */
+  public static final int GLOBALS_MAGIC = 0x52534f51;
+  /** Format version of {@link #globals()} and of the rows {@link #writeChangedRows} writes. */
+  public static final int ROWS_VERSION = 1;
+  private static final byte USER_ROW = 'U';
+  private static final byte ITEM_ROW = 'I';
+  private static final byte PAIR_ROW = 'P';
+
+  /** The row layout's key of a user's row. */
+  public static String userKey(String user) {
+    return "pu:" + user;
+  }
+
+  /** The row layout's key of an item's row. */
+  public static String itemKey(String item) {
+    return "pi:" + item;
+  }
+
+  /** The row layout's key of a (user, item) exposure, by dense indices (the id rows name them). */
+  static String pairKey(int user, int item) {
+    return "pp:" + user + ":" + item;
+  }
+
+  /**
+   * Writes every row changed since the previous call and forgets the changes: the estimator as one value
+   * per key, for a store that checkpoints what changed (Flink keyed state on RocksDB with incremental
+   * checkpoints). With {@link #globals()} taken at the same moment, the rows written so far (each key's
+   * latest value) restore ({@link #restore(byte[], Iterable)}) an estimator that answers bit for bit as
+   * this one. Rows, big-endian:
+   * <pre>
+   *   user (key pu:ID): byte 'U', int index, int len, UTF-8 id, boolean shown anything,
+   *                     double stored latest weight, long latest impression time
+   *   item (key pi:ID): byte 'I', int index, int len, UTF-8 id, double stored click count n_i,
+   *                     double stored exposure E_i
+   *   pair (key pp:U:I, dense indices): byte 'P', int u, int i, long latest time, double stored weight,
+   *                     float logged propensity
+   * </pre>
+   * An event changes its user, its item and (an impression) its pair; the rare rescale of the stored
+   * weights (every 512 half-lives) changes every row, and the next call writes them all.
+   *
+   * @return the number of rows written
+   */
+  public int writeChangedRows(RowWriter out) {
+    if (exposure.rescales() + clicks.rescales() != rescalesWritten) {
+      markAllChanged();
+    }
+    int written = 0;
+    try {
+      if (allChanged) {
+        for (int u = 0; u < users.size(); u++) changedUsers.add(u);
+        for (int i = 0; i < items.size(); i++) changedItems.add(i);
+        java.util.List<long[]> all = new java.util.ArrayList<>();
+        exposure.forEachPair((u, i) -> all.add(new long[] {((long) u << 32) | i}));
+        for (long[] p : all) {
+          out.put(pairKey((int) (p[0] >>> 32), (int) p[0]), pairRow((int) (p[0] >>> 32), (int) p[0]));
+          written++;
+        }
+      } else {
+        for (int k = 0; k < changedPairCount; k++) {
+          long p = changedPairList[k];
+          out.put(pairKey((int) (p >>> 32), (int) p), pairRow((int) (p >>> 32), (int) p));
+          written++;
+        }
+      }
+      for (int k = 0; k < changedUsers.size(); k++) {
+        int u = changedUsers.get(k);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(40);
+        DataOutputStream o = new DataOutputStream(bytes);
+        o.writeByte(USER_ROW);
+        o.writeInt(u);
+        writeId(o, users.id(u));
+        o.writeBoolean(exposure.userSeen(u));
+        o.writeDouble(exposure.storedUserWeight(u));
+        o.writeLong(exposure.userTime(u));
+        out.put(userKey(users.id(u)), bytes.toByteArray());
+        written++;
+      }
+      for (int k = 0; k < changedItems.size(); k++) {
+        int i = changedItems.get(k);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(40);
+        DataOutputStream o = new DataOutputStream(bytes);
+        o.writeByte(ITEM_ROW);
+        o.writeInt(i);
+        writeId(o, items.id(i));
+        o.writeDouble(clicks.storedCount(i));
+        o.writeDouble(exposure.storedExposure(i));
+        out.put(itemKey(items.id(i)), bytes.toByteArray());
+        written++;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    changedUsers.clear();
+    changedItems.clear();
+    changedPairs = new LongSet();
+    changedPairCount = 0;
+    allChanged = false;
+    rescalesWritten = exposure.rescales() + clicks.rescales();
+    return written;
+  }
+
+  /** Makes the next {@link #writeChangedRows} write every row (moving a restored snapshot into rows). */
+  public void markAllChanged() {
+    allChanged = true;
+  }
+
+  private byte[] pairRow(int u, int i) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
+    DataOutputStream o = new DataOutputStream(bytes);
+    o.writeByte(PAIR_ROW);
+    o.writeInt(u);
+    o.writeInt(i);
+    if (!exposure.writePair(u, i, o)) {
+      throw new IllegalStateException("pair " + u + ", " + i + " changed but is not stored");
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void writeId(DataOutputStream o, String id) throws IOException {
+    byte[] b = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    o.writeInt(b.length);
+    o.write(b);
+  }
+
+  /**
+   * Everything but the rows, small whatever the number of users and items: int GLOBALS_MAGIC, int
+   * ROWS_VERSION, int mode, int numUsers, int numItems, the click estimator's and the exposure
+   * estimator's globals, the two position estimators' snapshots (int length + bytes each).
+   */
+  public byte[] globals() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(GLOBALS_MAGIC);
+      out.writeInt(ROWS_VERSION);
+      out.writeInt(mode.ordinal());
+      out.writeInt(users.size());
+      out.writeInt(items.size());
+      clicks.writeGlobals(out);
+      exposure.writeGlobals(out);
+      for (byte[] b : new byte[][] {positionShown.snapshot(), positionClicked.snapshot()}) {
+        out.writeInt(b.length);
+        out.write(b);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * An estimator from {@link #globals()} and the latest value of every key {@link #writeChangedRows}
+   * wrote up to the same moment (any order).
+   *
+   * @throws IllegalArgumentException when the globals or a row are malformed, or a counted id has no row
+   */
+  public static OnlinePropensity restore(byte[] globals, Iterable<byte[]> rows) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(globals))) {
+      int magic = in.readInt();
+      int version = in.readInt();
+      if (magic != GLOBALS_MAGIC || version != ROWS_VERSION) {
+        throw new IllegalArgumentException(String.format(
+            "not the globals of a propensity row layout (magic %08x, version %d)", magic, version));
+      }
+      int m = in.readInt();
+      if (m < 0 || m >= Mode.values().length) {
+        throw new IllegalArgumentException("bad propensity mode " + m);
+      }
+      int nu = in.readInt();
+      int ni = in.readInt();
+      if (nu < 0 || ni < 0) {
+        throw new IllegalArgumentException("bad id counts " + nu + " / " + ni);
+      }
+      PopularityPropensity clicks = PopularityPropensity.readGlobals(in);
+      ExposurePropensity exposure = ExposurePropensity.readGlobals(in);
+      PopularityPropensity shown = PopularityPropensity.restore(block(in));
+      PopularityPropensity clicked = PopularityPropensity.restore(block(in));
+      if (in.read() != -1) {
+        throw new IllegalArgumentException("trailing bytes after the propensity globals");
+      }
+      String[] userIds = new String[nu];
+      String[] itemIds = new String[ni];
+      for (byte[] row : rows) {
+        DataInputStream r = new DataInputStream(new ByteArrayInputStream(row));
+        byte kind = r.readByte();
+        if (kind == PAIR_ROW) {
+          int u = r.readInt();
+          int i = r.readInt();
+          if (u < 0 || u >= nu || i < 0 || i >= ni) {
+            throw new IllegalArgumentException("pair " + u + ", " + i + " outside the id counts");
+          }
+          exposure.readPair(u, i, r);
+          continue;
+        }
+        if (kind != USER_ROW && kind != ITEM_ROW) {
+          throw new IllegalArgumentException("unknown propensity row kind " + kind);
+        }
+        int index = r.readInt();
+        int len = r.readInt();
+        if (len < 0 || len > (1 << 20)) {
+          throw new IllegalArgumentException("bad id length " + len);
+        }
+        byte[] id = new byte[len];
+        r.readFully(id);
+        String[] ids = kind == USER_ROW ? userIds : itemIds;
+        if (index < 0 || index >= ids.length) {
+          throw new IllegalArgumentException("row " + index + " outside the " + ids.length + " ids counted");
+        }
+        ids[index] = new String(id, java.nio.charset.StandardCharsets.UTF_8);
+        if (kind == USER_ROW) {
+          boolean seen = r.readBoolean();
+          double w = r.readDouble();
+          long t = r.readLong();
+          if (seen) {
+            exposure.restoreUser(index, true, w, t);
+          }
+        } else {
+          double n = r.readDouble();
+          double e = r.readDouble();
+          clicks.restoreStoredCount(index, n);
+          exposure.restoreStoredExposure(index, e);
+        }
+      }
+      IdIndex u = new IdIndex();
+      u.addAll(userIds, "user");
+      IdIndex i = new IdIndex();
+      i.addAll(itemIds, "item");
+      return new OnlinePropensity(Mode.values()[m], u, i, clicks, exposure, shown, clicked);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("truncated propensity globals or row: " + e, e);
     }
   }
 

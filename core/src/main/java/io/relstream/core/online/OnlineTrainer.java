@@ -845,12 +845,6 @@ public final class OnlineTrainer implements AutoCloseable {
   /** Rows encoded per moment copy in {@link #writeChangedRows}, bounding its scratch arrays. */
   private static final int WRITE_CHUNK = 4096;
 
-  /** Receives the rows of the row layout, one value per key (a later value for a key replaces it). */
-  @FunctionalInterface
-  public interface RowWriter {
-    void put(String key, byte[] value);
-  }
-
   /** The row layout's key of a user row. */
   public static String userKey(String user) {
     return "u:" + user;

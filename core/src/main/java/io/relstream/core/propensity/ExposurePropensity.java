@@ -49,6 +49,7 @@ public final class ExposurePropensity {
   /** A, scaled. */
   private double active;
   private long impressions;
+  private long rescales;
 
   /** No decay. */
   public ExposurePropensity() {
@@ -119,6 +120,7 @@ public final class ExposurePropensity {
     }
     active = ScaledClock.rescale(active, k);
     pairs.rescale(k);
+    rescales++;
   }
 
   /** Makes items [0, n) known (&theta; = 0 until shown), so that {@link #thetas()} covers them. */
@@ -278,6 +280,112 @@ public final class ExposurePropensity {
       return 0f;
     }
     return (float) Math.min(exposed / active, 1.0);
+  }
+
+  // ------------------------------------------------- rows (for a store keyed by user, item and pair)
+
+  /** How many times every stored weight was rescaled at once: when it moves, every row changed. */
+  public long rescales() {
+    return rescales;
+  }
+
+  /** The stored (scaled) E_i, what an item row keeps; 0 beyond the known items. */
+  public double storedExposure(int item) {
+    return item >= 0 && item < numItems ? exposed[item] : 0;
+  }
+
+  /** Puts back a stored E_i read from a row (making the item known). */
+  public void restoreStoredExposure(int item, double scaled) {
+    ensureItems(item + 1);
+    exposed[item] = scaled;
+  }
+
+  /** Whether {@code user} had an impression. */
+  public boolean userSeen(int user) {
+    return user >= 0 && user < numUsers && seen[user];
+  }
+
+  /** The user's stored (scaled) latest weight. */
+  public double storedUserWeight(int user) {
+    return userSeen(user) ? userWeight[user] : 0;
+  }
+
+  /** The user's latest impression time. */
+  public long userTime(int user) {
+    return userSeen(user) ? userTime[user] : 0;
+  }
+
+  /** Puts back a user's latest impression read from a row (the counters come with the globals). */
+  public void restoreUser(int user, boolean wasSeen, double scaledWeight, long time) {
+    ensureUsers(user + 1);
+    seen[user] = wasSeen;
+    userWeight[user] = scaledWeight;
+    userTime[user] = time;
+  }
+
+  /** Calls {@code action} with (user, item) of every pair shown. */
+  public void forEachPair(java.util.function.BiConsumer<Integer, Integer> action) {
+    pairs.forEachKey(k -> action.accept((int) (k >>> 32), (int) k));
+  }
+
+  /**
+   * Writes the pair's latest impression (long time, double stored weight, float logged propensity) and
+   * returns true, or writes nothing and returns false when the pair was never shown.
+   */
+  public boolean writePair(int user, int item, java.io.DataOutput out) throws java.io.IOException {
+    int slot = pairs.find(PairTable.key(user, item));
+    if (slot < 0) {
+      return false;
+    }
+    out.writeLong(pairs.time(slot));
+    out.writeDouble(pairs.weight(slot));
+    out.writeFloat(pairs.logged(slot));
+    return true;
+  }
+
+  /** Puts back what {@link #writePair} wrote. */
+  public void readPair(int user, int item, java.io.DataInput in) throws java.io.IOException {
+    if (user < 0 || item < 0) {
+      throw new java.io.IOException("bad pair " + user + ", " + item);
+    }
+    long time = in.readLong();
+    double weight = in.readDouble();
+    float logged = in.readFloat();
+    long key = PairTable.key(user, item);
+    int slot = pairs.find(key);
+    if (slot < 0) {
+      pairs.insert(key, time, weight, logged);
+    } else {
+      pairs.update(slot, time, weight, logged);
+    }
+  }
+
+  /** Everything but the rows: the clock, item and user counts, active users, A, impressions. */
+  public void writeGlobals(java.io.DataOutput out) throws java.io.IOException {
+    clock.write(out);
+    out.writeInt(numItems);
+    out.writeInt(numUsers);
+    out.writeInt(activeUsers);
+    out.writeDouble(active);
+    out.writeLong(impressions);
+  }
+
+  /** An estimator from {@link #writeGlobals}, its rows empty until restored one by one. */
+  public static ExposurePropensity readGlobals(java.io.DataInput in) throws java.io.IOException {
+    ScaledClock clock = ScaledClock.read(in);
+    ExposurePropensity p = new ExposurePropensity(clock.halfLifeMillis());
+    p.clock.restoreFrom(clock);
+    int items = in.readInt();
+    int users = in.readInt();
+    if (items < 0 || users < 0) {
+      throw new java.io.IOException("bad counts " + items + " / " + users);
+    }
+    p.ensureItems(items);
+    p.ensureUsers(users);
+    p.activeUsers = in.readInt();
+    p.active = in.readDouble();
+    p.impressions = in.readLong();
+    return p;
   }
 
   /**

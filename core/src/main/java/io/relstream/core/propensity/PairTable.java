@@ -86,6 +86,15 @@ final class PairTable {
     logged[slot] = loggedPropensity;
   }
 
+  /** Calls {@code action} with every stored key. */
+  void forEachKey(java.util.function.LongConsumer action) {
+    for (long k : keys) {
+      if (k != EMPTY) {
+        action.accept(k);
+      }
+    }
+  }
+
   /** Multiplies every stored weight by 2^(-k). */
   void rescale(long k) {
     for (int s = 0; s < keys.length; s++) {

@@ -39,6 +39,7 @@ public final class PopularityPropensity {
   /** max_j counts[j], in the same scale. */
   private double max;
   private long clicks;
+  private long rescales;
 
   /** No decay, &eta; = {@value #DEFAULT_ETA}. */
   public PopularityPropensity() {
@@ -65,6 +66,7 @@ public final class PopularityPropensity {
         counts[j] = ScaledClock.rescale(counts[j], k);
       }
       max = ScaledClock.rescale(max, k);
+      rescales++;
     }
     ensureItems(item + 1);
     double c = counts[item] + clock.weight(timestampMillis);
@@ -219,6 +221,54 @@ public final class PopularityPropensity {
       throw new IllegalArgumentException("eta must be finite and >= 0, got " + eta);
     }
     return eta;
+  }
+
+  // ---------------------------------------------------------------- rows (for a store keyed by item)
+
+  /** How many times every stored count was rescaled at once: when it moves, every item's row changed. */
+  public long rescales() {
+    return rescales;
+  }
+
+  /** The stored (scaled) count of {@code item}, what a row keeps; 0 beyond the known items. */
+  public double storedCount(int item) {
+    return item >= 0 && item < numItems ? counts[item] : 0;
+  }
+
+  /** Puts back a stored count read from a row (making the item known). */
+  public void restoreStoredCount(int item, double scaled) {
+    ensureItems(item + 1);
+    counts[item] = scaled;
+  }
+
+  /** Everything but the per-item counts: &eta;, the clock, the item count, the maximum, the click count. */
+  public void writeGlobals(java.io.DataOutput out) throws java.io.IOException {
+    out.writeDouble(eta);
+    clock.write(out);
+    out.writeInt(numItems);
+    out.writeDouble(max);
+    out.writeLong(clicks);
+  }
+
+  /** An estimator from {@link #writeGlobals}, its counts 0 until {@link #restoreStoredCount}. */
+  public static PopularityPropensity readGlobals(java.io.DataInput in) throws java.io.IOException {
+    double eta = in.readDouble();
+    ScaledClock clock = ScaledClock.read(in);
+    PopularityPropensity p;
+    try {
+      p = new PopularityPropensity(eta, clock.halfLifeMillis());
+    } catch (IllegalArgumentException e) {
+      throw new java.io.IOException(e.getMessage());
+    }
+    p.clock.restoreFrom(clock);
+    int n = in.readInt();
+    if (n < 0) {
+      throw new java.io.IOException("bad item count " + n);
+    }
+    p.ensureItems(n);
+    p.max = in.readDouble();
+    p.clicks = in.readLong();
+    return p;
   }
 
   /**
