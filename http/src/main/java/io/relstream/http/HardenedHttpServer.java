@@ -261,7 +261,9 @@ public final class HardenedHttpServer implements AutoCloseable {
       try {
         ex.dispatch();
       } catch (ApiException e) {
-        ex.error(e.status(), e.getMessage(), e.headers(), false);
+        // refused before its body was read: close, or a client reusing the connection finds it gone
+        boolean unreadBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        ex.error(e.status(), e.getMessage(), e.headers(), unreadBody);
       } catch (RuntimeException e) {
         LOG.error("{}: request {} {} failed", name, method, rawPath, e);
         ex.error(500, "internal error: " + e.getClass().getSimpleName(), Map.of(), false);

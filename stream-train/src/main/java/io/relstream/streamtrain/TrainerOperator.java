@@ -15,15 +15,10 @@ import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.StateInitializationContext;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -74,7 +69,7 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   private final TrainConfig config;
   private transient OnlineTrainer trainer;
   private transient ListState<byte[]> globals;
-  private transient ValueState<byte[]> rows;
+  private transient KeyedRows rows;
   private transient long rowsWritten;
   private transient long rowWriteMs;
   private transient long lastEventMillis;
@@ -98,16 +93,12 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     this.config = config;
   }
 
-  /** The keyed state holding one value per row. */
-  static final ValueStateDescriptor<byte[]> ROWS =
-      new ValueStateDescriptor<>("rows", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-
   @Override
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     globals = context.getOperatorStateStore().getListState(
         new ListStateDescriptor<>("trainer-globals", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-    rows = context.getKeyedStateStore().getState(ROWS);
+    rows = new KeyedRows(this, context.getKeyedStateStore(), "rows");
     if (trainer != null) {
       trainer.close();
       trainer = null;
@@ -124,16 +115,10 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         }
         long t0 = System.nanoTime();
         OnlineTrainer.RowRestore restore = new OnlineTrainer.RowRestore(g, kernel.path());
-        long[] count = {0};
-        KeyedStateBackend<Object> backend = getKeyedStateBackend();
-        backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, ROWS,
-            (key, state) -> {
-              restore.add(state.value());
-              count[0]++;
-            });
+        long count = rows.forEach(restore::add);
         trainer = restore.finish();
         LOG.info("trainer restored at model version {} from {} rows in {} ms ({} users, {} items, {} pending)",
-            trainer.modelVersion(), count[0], (System.nanoTime() - t0) / 1_000_000, trainer.numUsers(),
+            trainer.modelVersion(), count, (System.nanoTime() - t0) / 1_000_000, trainer.numUsers(),
             trainer.numItems(), trainer.pending());
       }
     }
@@ -167,14 +152,7 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     super.prepareSnapshotPreBarrier(checkpointId);
     flushRows();
     long t0 = System.nanoTime();
-    rowsWritten = trainer.writeChangedRows((key, value) -> {
-      setCurrentKey(key);
-      try {
-        rows.update(value);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    rowsWritten = trainer.writeChangedRows(rows.writer());
     rowWriteMs = (System.nanoTime() - t0) / 1_000_000;
   }
 

@@ -6,6 +6,7 @@ import io.relstream.schemas.avro.ModelUpdate;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -32,7 +33,8 @@ public final class TrainingJob {
 
   /** Operator uids: stable across versions of the job so that checkpoints restore. */
   static final String SOURCE_UID = "interactions-source";
-  static final String PROPENSITY_UID = "propensity";
+  /** Keyed rows since the trainer-rows layout: a new uid, like the trainer's. */
+  static final String PROPENSITY_UID = "propensity-rows";
   /** The trainer's rows are keyed state: a new uid, so no checkpoint of the whole-model layout maps onto it. */
   static final String TRAINER_UID = "trainer-rows";
   /** Key groups of the trainer's keyed state: the most shards a checkpoint can be rescaled to. */
@@ -48,7 +50,7 @@ public final class TrainingJob {
    * or, for a source it does not know, it is unclicked or carries a position or a logged propensity.
    */
   public static boolean isImpression(Interaction in) {
-    return PropensityFunction.isImpression(in);
+    return PropensityOperator.isImpression(in);
   }
 
   public static void build(StreamExecutionEnvironment env, Source<Interaction, ?, ?> source,
@@ -63,9 +65,10 @@ public final class TrainingJob {
   public static void build(StreamExecutionEnvironment env, DataStream<Interaction> input,
       Sink<ModelUpdate> sink, TrainConfig config) {
     DataStream<Example> examples = input
-        .map(new PropensityFunction(config))
-        .name("propensity").uid(PROPENSITY_UID)
-        .setParallelism(1).setMaxParallelism(1);
+        .keyBy(Interaction::getItem, Types.STRING)
+        .transform("propensity", TypeInformation.of(Example.class), new PropensityOperator(config))
+        .uid(PROPENSITY_UID)
+        .setParallelism(1).setMaxParallelism(TRAINER_MAX_PARALLELISM);
     examples
         .keyBy(e -> e.user, Types.STRING)
         .transform("trainer", AvroTypes.MODEL_UPDATE, new TrainerOperator(config))

@@ -81,7 +81,7 @@ final class Scenario {
     try (OnlineTrainer t = new OnlineTrainer(config.trainer(), BatchMaths.Path.JAVA)) {
       for (Interaction in : events) {
         OnlinePropensity.Estimate e = p.observe(in.getUser(), in.getItem(), in.getTimestamp(), in.getLabel() == 1,
-            PropensityFunction.isImpression(in), in.getPosition() == null ? -1 : in.getPosition(),
+            PropensityOperator.isImpression(in), in.getPosition() == null ? -1 : in.getPosition(),
             in.getPropensity() == null ? Double.NaN : in.getPropensity());
         BatchUpdate b = t.add(in.getUser(), in.getItem(), in.getLabel(), e.theta(), e.clicks(), in.getTimestamp());
         if (b != null) {

@@ -140,8 +140,8 @@ class StreamTrainMainTest {
   void impressionsAndBatchRows() {
     Interaction click = Interaction.newBuilder(Scenario.event(1))
         .setSource(io.relstream.schemas.avro.InteractionSource.CLICK_WITHOUT_IMPRESSION).build();
-    assertTrue(!PropensityFunction.isImpression(click));
-    assertTrue(PropensityFunction.isImpression(Scenario.event(2)));
+    assertTrue(!PropensityOperator.isImpression(click));
+    assertTrue(PropensityOperator.isImpression(Scenario.event(2)));
     io.relstream.core.online.BatchUpdate b = new io.relstream.core.online.BatchUpdate(4, 99, 2, 0.5,
         List.of(new io.relstream.core.online.ModelRow("u1", new float[] {1f}, Float.NaN, Double.NaN)),
         List.of(new io.relstream.core.online.ModelRow("i1", new float[] {2f}, 0.25f, 3.0)));

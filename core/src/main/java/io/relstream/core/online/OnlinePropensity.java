@@ -389,34 +389,63 @@ public final class OnlinePropensity {
    * @throws IllegalArgumentException when the globals or a row are malformed, or a counted id has no row
    */
   public static OnlinePropensity restore(byte[] globals, Iterable<byte[]> rows) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(globals))) {
-      int magic = in.readInt();
-      int version = in.readInt();
-      if (magic != GLOBALS_MAGIC || version != ROWS_VERSION) {
-        throw new IllegalArgumentException(String.format(
-            "not the globals of a propensity row layout (magic %08x, version %d)", magic, version));
+    RowRestore r = new RowRestore(globals);
+    for (byte[] row : rows) {
+      r.add(row);
+    }
+    return r.finish();
+  }
+
+  /** {@link #restore(byte[], Iterable)} fed one row at a time (for a store that pushes its values). */
+  public static final class RowRestore {
+    private final Mode mode;
+    private final PopularityPropensity clicks;
+    private final ExposurePropensity exposure;
+    private final PopularityPropensity shown;
+    private final PopularityPropensity clicked;
+    private final String[] userIds;
+    private final String[] itemIds;
+
+    /** Reads the globals; IllegalArgumentException when they are not of this layout. */
+    public RowRestore(byte[] globals) {
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(globals))) {
+        int magic = in.readInt();
+        int version = in.readInt();
+        if (magic != GLOBALS_MAGIC || version != ROWS_VERSION) {
+          throw new IllegalArgumentException(String.format(
+              "not the globals of a propensity row layout (magic %08x, version %d)", magic, version));
+        }
+        int m = in.readInt();
+        if (m < 0 || m >= Mode.values().length) {
+          throw new IllegalArgumentException("bad propensity mode " + m);
+        }
+        mode = Mode.values()[m];
+        int nu = in.readInt();
+        int ni = in.readInt();
+        if (nu < 0 || ni < 0) {
+          throw new IllegalArgumentException("bad id counts " + nu + " / " + ni);
+        }
+        clicks = PopularityPropensity.readGlobals(in);
+        exposure = ExposurePropensity.readGlobals(in);
+        shown = PopularityPropensity.restore(block(in));
+        clicked = PopularityPropensity.restore(block(in));
+        if (in.read() != -1) {
+          throw new IllegalArgumentException("trailing bytes after the propensity globals");
+        }
+        userIds = new String[nu];
+        itemIds = new String[ni];
+      } catch (IOException e) {
+        throw new IllegalArgumentException("truncated propensity globals: " + e, e);
       }
-      int m = in.readInt();
-      if (m < 0 || m >= Mode.values().length) {
-        throw new IllegalArgumentException("bad propensity mode " + m);
-      }
-      int nu = in.readInt();
-      int ni = in.readInt();
-      if (nu < 0 || ni < 0) {
-        throw new IllegalArgumentException("bad id counts " + nu + " / " + ni);
-      }
-      PopularityPropensity clicks = PopularityPropensity.readGlobals(in);
-      ExposurePropensity exposure = ExposurePropensity.readGlobals(in);
-      PopularityPropensity shown = PopularityPropensity.restore(block(in));
-      PopularityPropensity clicked = PopularityPropensity.restore(block(in));
-      if (in.read() != -1) {
-        throw new IllegalArgumentException("trailing bytes after the propensity globals");
-      }
-      String[] userIds = new String[nu];
-      String[] itemIds = new String[ni];
-      for (byte[] row : rows) {
+    }
+
+    /** One stored row (any order). */
+    public void add(byte[] row) {
+      try {
         DataInputStream r = new DataInputStream(new ByteArrayInputStream(row));
         byte kind = r.readByte();
+        int nu = userIds.length;
+        int ni = itemIds.length;
         if (kind == PAIR_ROW) {
           int u = r.readInt();
           int i = r.readInt();
@@ -424,7 +453,7 @@ public final class OnlinePropensity {
             throw new IllegalArgumentException("pair " + u + ", " + i + " outside the id counts");
           }
           exposure.readPair(u, i, r);
-          continue;
+          return;
         }
         if (kind != USER_ROW && kind != ITEM_ROW) {
           throw new IllegalArgumentException("unknown propensity row kind " + kind);
@@ -449,19 +478,21 @@ public final class OnlinePropensity {
             exposure.restoreUser(index, true, w, t);
           }
         } else {
-          double n = r.readDouble();
-          double e = r.readDouble();
-          clicks.restoreStoredCount(index, n);
-          exposure.restoreStoredExposure(index, e);
+          clicks.restoreStoredCount(index, r.readDouble());
+          exposure.restoreStoredExposure(index, r.readDouble());
         }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("truncated propensity row: " + e, e);
       }
+    }
+
+    /** The estimator; IllegalArgumentException when a counted id had no row. */
+    public OnlinePropensity finish() {
       IdIndex u = new IdIndex();
       u.addAll(userIds, "user");
       IdIndex i = new IdIndex();
       i.addAll(itemIds, "item");
-      return new OnlinePropensity(Mode.values()[m], u, i, clicks, exposure, shown, clicked);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("truncated propensity globals or row: " + e, e);
+      return new OnlinePropensity(mode, u, i, clicks, exposure, shown, clicked);
     }
   }
 
