@@ -65,6 +65,12 @@ public interface BatchMath extends AutoCloseable {
   void copyRowMoments(boolean items, int[] rows, int count, float[] m, float[] v);
 
   /**
+   * Sets {@code count} rows of one table (items when {@code items}) and their Adam moments and accumulated
+   * gradient to zero (forgetting a user: a zero row is where a new user starts).
+   */
+  void zeroRows(boolean items, int[] rows, int count);
+
+  /**
    * Replaces the whole optimizer state: the tables become the bound model's current arrays, the moments
    * the given arrays (lengths equal to the tables), the step counter {@code step}; the gradient and the
    * touched set are cleared.

@@ -139,6 +139,17 @@ public final class ScalarBatchMath implements BatchMath {
     copyRows(items ? itemM : userM, items ? itemV : userV, dim, rows, count, m, v);
   }
 
+  @Override
+  public void zeroRows(boolean items, int[] rows, int count) {
+    float[][] tables = items ? new float[][] {model.itemFactors, itemM, itemV, itemGrad}
+        : new float[][] {model.userFactors, userM, userV, userGrad};
+    for (int k = 0; k < count; k++) {
+      for (float[] t : tables) {
+        java.util.Arrays.fill(t, rows[k] * dim, (rows[k] + 1) * dim, 0f);
+      }
+    }
+  }
+
   /** Row {@code rows[k]} of each table to offset {@code k * dim} of its destination. */
   public static void copyRows(float[] srcM, float[] srcV, int dim, int[] rows, int count, float[] m, float[] v) {
     for (int k = 0; k < count; k++) {

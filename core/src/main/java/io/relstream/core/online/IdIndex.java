@@ -32,18 +32,32 @@ final class IdIndex {
     return k == null ? -1 : k;
   }
 
+  /** The id at index k, or null when it was erased. */
   String id(int k) {
     return ids.get(k);
+  }
+
+  /** Forgets the id at index k: it leaves the map and leaves a hole (the index is never reused). */
+  void erase(int k) {
+    String id = ids.get(k);
+    if (id != null) {
+      index.remove(id);
+      ids.set(k, null);
+    }
   }
 
   int size() {
     return ids.size();
   }
 
-  /** Count, then each id as length-prefixed UTF-8 in index order. */
+  /** Count, then each id as length-prefixed UTF-8 in index order (an erased id as length -1). */
   void write(DataOutput out) throws IOException {
     out.writeInt(ids.size());
     for (String id : ids) {
+      if (id == null) {
+        out.writeInt(-1);
+        continue;
+      }
       byte[] b = id.getBytes(StandardCharsets.UTF_8);
       out.writeInt(b.length);
       out.write(b);
@@ -56,8 +70,17 @@ final class IdIndex {
    * @throws IllegalArgumentException when an entry is missing (null) or repeats an id
    */
   void addAll(String[] ids, String what) {
+    addAll(ids, new boolean[ids.length], what);
+  }
+
+  /** {@link #addAll(String[], String)} where {@code erased[k]} marks a hole that must be null. */
+  void addAll(String[] ids, boolean[] erased, String what) {
     int base = size();
     for (int k = 0; k < ids.length; k++) {
+      if (erased[k]) {
+        this.ids.add(null);
+        continue;
+      }
       if (ids[k] == null) {
         throw new IllegalArgumentException("the rows lack " + what + " " + k + " of the " + ids.length
             + " the globals count");
@@ -76,6 +99,10 @@ final class IdIndex {
     IdIndex x = new IdIndex();
     for (int k = 0; k < n; k++) {
       int len = in.readInt();
+      if (len == -1) {
+        x.ids.add(null);
+        continue;
+      }
       if (len < 0 || len > (1 << 20)) {
         throw new IOException("bad id length " + len);
       }

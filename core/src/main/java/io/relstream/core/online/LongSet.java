@@ -58,6 +58,30 @@ final class LongSet {
     return true;
   }
 
+  /** Removes {@code key} (backward-shift deletion, so probes stay unbroken); returns false when absent. */
+  boolean remove(long key) {
+    int mask = keys.length - 1;
+    int s = hash(key) & mask;
+    while (keys[s] != key) {
+      if (keys[s] == EMPTY) {
+        return false;
+      }
+      s = (s + 1) & mask;
+    }
+    int hole = s;
+    for (int j = (s + 1) & mask; keys[j] != EMPTY; j = (j + 1) & mask) {
+      int home = hash(keys[j]) & mask;
+      boolean stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+      if (!stays) {
+        keys[hole] = keys[j];
+        hole = j;
+      }
+    }
+    keys[hole] = EMPTY;
+    size--;
+    return true;
+  }
+
   /** The keys in increasing order. */
   long[] sorted() {
     long[] out = new long[size];

@@ -84,6 +84,8 @@ public final class OnlinePropensity {
   private int changedPairCount;
   private boolean allChanged;
   private long rescalesWritten;
+  /** Erased since the last writeChangedRows: index, id, items it had been shown. */
+  private final java.util.List<Object[]> erased = new java.util.ArrayList<>();
 
   /**
    * @param eta &eta; of the popularity estimate
@@ -160,6 +162,25 @@ public final class OnlinePropensity {
         }
         return new Estimate(clicks.theta(i), n, Source.POPULARITY);
     }
+  }
+
+  /**
+   * Forgets {@code user}: its latest impression, its (user, item) exposures and their weight in each
+   * item's E_i and in A, and its id (a later event of the same id is a new user). Click counts n_i are
+   * per item and keep the user's past clicks. Returns false when the user is unknown.
+   */
+  public boolean eraseUser(String user) {
+    int u = users.find(user);
+    if (u < 0) {
+      return false;
+    }
+    int[] shown = exposure.eraseUser(u);
+    for (int i : shown) {
+      changedItems.add(i);
+    }
+    erased.add(new Object[] {u, user, shown});
+    users.erase(u);
+    return true;
   }
 
   /** The item's decayed click count at {@code atMillis}; 0 for an unknown item. */
@@ -240,6 +261,7 @@ public final class OnlinePropensity {
   private static final byte USER_ROW = 'U';
   private static final byte ITEM_ROW = 'I';
   private static final byte PAIR_ROW = 'P';
+  private static final byte ERASED_USER_ROW = 'X';
 
   /** The row layout's key of a user's row. */
   public static String userKey(String user) {
@@ -249,6 +271,11 @@ public final class OnlinePropensity {
   /** The row layout's key of an item's row. */
   public static String itemKey(String item) {
     return "pi:" + item;
+  }
+
+  /** The row layout's key of the hole an erased user left at its index. */
+  static String erasedUserKey(int index) {
+    return "px:" + index;
   }
 
   /** The row layout's key of a (user, item) exposure, by dense indices (the id rows name them). */
@@ -282,7 +309,13 @@ public final class OnlinePropensity {
     int written = 0;
     try {
       if (allChanged) {
-        for (int u = 0; u < users.size(); u++) changedUsers.add(u);
+        for (int u = 0; u < users.size(); u++) {
+          changedUsers.add(u);
+          if (users.id(u) == null) {
+            out.put(erasedUserKey(u), new byte[] {ERASED_USER_ROW, (byte) (u >>> 24), (byte) (u >>> 16),
+                (byte) (u >>> 8), (byte) u});
+          }
+        }
         for (int i = 0; i < items.size(); i++) changedItems.add(i);
         java.util.List<long[]> all = new java.util.ArrayList<>();
         exposure.forEachPair((u, i) -> all.add(new long[] {((long) u << 32) | i}));
@@ -293,12 +326,27 @@ public final class OnlinePropensity {
       } else {
         for (int k = 0; k < changedPairCount; k++) {
           long p = changedPairList[k];
-          out.put(pairKey((int) (p >>> 32), (int) p), pairRow((int) (p >>> 32), (int) p));
-          written++;
+          if (users.id((int) (p >>> 32)) != null) {
+            out.put(pairKey((int) (p >>> 32), (int) p), pairRow((int) (p >>> 32), (int) p));
+            written++;
+          }
         }
+      }
+      for (Object[] e : erased) {
+        int u = (Integer) e[0];
+        out.put(userKey((String) e[1]), null);
+        for (int i : (int[]) e[2]) {
+          out.put(pairKey(u, i), null);
+        }
+        out.put(erasedUserKey(u), new byte[] {ERASED_USER_ROW, (byte) (u >>> 24), (byte) (u >>> 16),
+            (byte) (u >>> 8), (byte) u});
+        written++;
       }
       for (int k = 0; k < changedUsers.size(); k++) {
         int u = changedUsers.get(k);
+        if (users.id(u) == null) {
+          continue; // erased above
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(40);
         DataOutputStream o = new DataOutputStream(bytes);
         o.writeByte(USER_ROW);
@@ -330,6 +378,7 @@ public final class OnlinePropensity {
     changedPairs = new LongSet();
     changedPairCount = 0;
     allChanged = false;
+    erased.clear();
     rescalesWritten = exposure.rescales() + clicks.rescales();
     return written;
   }
@@ -405,6 +454,7 @@ public final class OnlinePropensity {
     private final PopularityPropensity clicked;
     private final String[] userIds;
     private final String[] itemIds;
+    private final boolean[] erasedUsers;
 
     /** Reads the globals; IllegalArgumentException when they are not of this layout. */
     public RowRestore(byte[] globals) {
@@ -434,6 +484,7 @@ public final class OnlinePropensity {
         }
         userIds = new String[nu];
         itemIds = new String[ni];
+        erasedUsers = new boolean[nu];
       } catch (IOException e) {
         throw new IllegalArgumentException("truncated propensity globals: " + e, e);
       }
@@ -453,6 +504,14 @@ public final class OnlinePropensity {
             throw new IllegalArgumentException("pair " + u + ", " + i + " outside the id counts");
           }
           exposure.readPair(u, i, r);
+          return;
+        }
+        if (kind == ERASED_USER_ROW) {
+          int index = r.readInt();
+          if (index < 0 || index >= nu) {
+            throw new IllegalArgumentException("erased user " + index + " outside the id counts");
+          }
+          erasedUsers[index] = true;
           return;
         }
         if (kind != USER_ROW && kind != ITEM_ROW) {
@@ -489,7 +548,7 @@ public final class OnlinePropensity {
     /** The estimator; IllegalArgumentException when a counted id had no row. */
     public OnlinePropensity finish() {
       IdIndex u = new IdIndex();
-      u.addAll(userIds, "user");
+      u.addAll(userIds, erasedUsers, "user");
       IdIndex i = new IdIndex();
       i.addAll(itemIds, "item");
       return new OnlinePropensity(mode, u, i, clicks, exposure, shown, clicked);

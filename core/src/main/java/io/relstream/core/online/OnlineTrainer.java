@@ -111,6 +111,10 @@ public final class OnlineTrainer implements AutoCloseable {
   private final Touched dirty = new Touched();
   private final ClickLists clickLists = new ClickLists();
   private int reservoirAdded;
+  /** Erased since the last writeChangedRows: (index, id). */
+  private final List<Object[]> erased = new ArrayList<>();
+  /** The ring's size before the first erasure since the last writeChangedRows, or -1. */
+  private int reservoirSizeBefore = -1;
 
   /** A new, empty model. */
   public OnlineTrainer(OnlineConfig config, BatchMaths.Path path) {
@@ -272,6 +276,47 @@ public final class OnlineTrainer implements AutoCloseable {
     return pending == config.batchSize() ? train() : null;
   }
 
+  /**
+   * Forgets {@code user} (a request to be erased): its row and Adam moments, its remembered clicks, its
+   * events in the pending batch and in the reservoir, and its id. Item rows keep what they learnt from its
+   * past batches (they are the items' parameters, not the user's), and the batch counter does not move.
+   * The same id arriving later is a new user, starting from zero. Returns false when the user is unknown.
+   */
+  public boolean eraseUser(String user) {
+    int u = users.find(user);
+    if (u < 0) {
+      return false;
+    }
+    int kept = 0;
+    for (int k = 0; k < pending; k++) {
+      if (pendUser[k] != u) {
+        pendUser[kept] = pendUser[k];
+        pendItem[kept] = pendItem[k];
+        pendLabel[kept] = pendLabel[k];
+        pendTheta[kept] = pendTheta[k];
+        pendTime[kept] = pendTime[k];
+        kept++;
+      }
+    }
+    pending = kept;
+    int sizeBefore = reservoir.size();
+    if (reservoir.removeUser(u) > 0) {
+      if (reservoirSizeBefore < 0) {
+        reservoirSizeBefore = sizeBefore;
+      }
+      reservoirAdded = reservoir.size(); // every kept slot moved
+    }
+    for (int k = 0; k < clickLists.count(u); k++) {
+      clicked.remove(pairKey(u, clickLists.get(u, k)));
+    }
+    clickLists.clear(u);
+    math.zeroRows(false, new int[] {u}, 1);
+    math.syncToModel();
+    erased.add(new Object[] {u, user});
+    users.erase(u);
+    return true;
+  }
+
   /** Trains the pending partial batch, if any (end of a bounded stream); null when nothing is pending. */
   public BatchUpdate flush() {
     return pending == 0 ? null : train();
@@ -381,7 +426,9 @@ public final class OnlineTrainer implements AutoCloseable {
     List<ModelRow> out = new ArrayList<>(touched.users.size());
     for (int k = 0; k < touched.users.size(); k++) {
       int u = touched.users.get(k);
-      out.add(new ModelRow(users.id(u), row(model.userFactors, u), Float.NaN, Double.NaN));
+      if (users.id(u) != null) {
+        out.add(new ModelRow(users.id(u), row(model.userFactors, u), Float.NaN, Double.NaN));
+      }
     }
     return out;
   }
@@ -460,6 +507,13 @@ public final class OnlineTrainer implements AutoCloseable {
 
     int count(int u) {
       return u < count.length ? count[u] : 0;
+    }
+
+    void clear(int u) {
+      if (u < count.length) {
+        items[u] = null;
+        count[u] = 0;
+      }
     }
 
     int get(int u, int k) {
@@ -842,6 +896,7 @@ public final class OnlineTrainer implements AutoCloseable {
   private static final byte USER_ROW = 'U';
   private static final byte ITEM_ROW = 'I';
   private static final byte RESERVOIR_ROW = 'R';
+  private static final byte ERASED_USER_ROW = 'X';
   /** Rows encoded per moment copy in {@link #writeChangedRows}, bounding its scratch arrays. */
   private static final int WRITE_CHUNK = 4096;
 
@@ -853,6 +908,11 @@ public final class OnlineTrainer implements AutoCloseable {
   /** The row layout's key of an item row. */
   public static String itemKey(String item) {
     return "i:" + item;
+  }
+
+  /** The row layout's key of the hole an erased user left at its index (the id is gone). */
+  public static String erasedUserKey(int index) {
+    return "ux:" + index;
   }
 
   /** The row layout's key of a reservoir slot. */
@@ -875,6 +935,7 @@ public final class OnlineTrainer implements AutoCloseable {
    *   item:      byte 'I', int index, int len, UTF-8 id, d floats factors, d floats m, d floats v,
    *              float &theta;, double clicks
    *   reservoir: byte 'R', int slot, int u, int i, float Y, float &theta;
+   *   erased user (key ux:INDEX): byte 'X', int index; the user's own key is deleted (a null value)
    * </pre>
    * A row changes when an event names its user or item, when a step touches it (own events, reservoir
    * draws, negatives), or, for a slot, when the ring stores an event in it.
@@ -901,6 +962,9 @@ public final class OnlineTrainer implements AutoCloseable {
           for (int k = 0; k < count; k++) {
             int r = chunk[k];
             if (kind == 0) {
+              if (users.id(r) == null) {
+                continue; // erased: deleted below
+              }
               out.put(userKey(users.id(r)), userRow(r, m, v, k * dim));
             } else {
               out.put(itemKey(items.id(r)), itemRow(r, m, v, k * dim));
@@ -908,6 +972,18 @@ public final class OnlineTrainer implements AutoCloseable {
           }
           written += count;
         }
+      }
+      for (Object[] e : erased) {
+        out.put(userKey((String) e[1]), null);
+        ByteArrayOutputStream hole = new ByteArrayOutputStream(5);
+        DataOutputStream o = new DataOutputStream(hole);
+        o.writeByte(ERASED_USER_ROW);
+        o.writeInt((Integer) e[0]);
+        out.put(erasedUserKey((Integer) e[0]), hole.toByteArray());
+        written++;
+      }
+      for (int slot = reservoir.size(); slot < reservoirSizeBefore; slot++) {
+        out.put(reservoirKey(slot), null);
       }
       for (int slot : reservoir.recentSlots(reservoirAdded)) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(21);
@@ -926,6 +1002,8 @@ public final class OnlineTrainer implements AutoCloseable {
     }
     dirty.clear();
     reservoirAdded = 0;
+    erased.clear();
+    reservoirSizeBefore = -1;
     return written;
   }
 
@@ -1059,6 +1137,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private final float[] im;
     private final float[] iv;
     private final boolean[] slotSeen;
+    private final boolean[] erasedUsers;
     private final int step;
     private int slots;
     private boolean finished;
@@ -1141,6 +1220,7 @@ public final class OnlineTrainer implements AutoCloseable {
         t.newestTrained = newest;
         userIds = new String[nu];
         itemIds = new String[ni];
+        erasedUsers = new boolean[nu];
         um = new float[t.model.userFactors.length];
         uv = new float[um.length];
         im = new float[t.model.itemFactors.length];
@@ -1175,6 +1255,14 @@ public final class OnlineTrainer implements AutoCloseable {
             slots++;
           }
           t.reservoir.set(slot, u, i, y, th);
+          return;
+        }
+        if (kind == ERASED_USER_ROW) {
+          int index = r.readInt();
+          if (index < 0 || index >= nu) {
+            throw new IllegalArgumentException("erased user " + index + " outside the id counts");
+          }
+          erasedUsers[index] = true;
           return;
         }
         if (kind != USER_ROW && kind != ITEM_ROW) {
@@ -1226,7 +1314,7 @@ public final class OnlineTrainer implements AutoCloseable {
         throw new IllegalArgumentException("the rows hold " + slots + " of the reservoir's " + slotSeen.length
             + " slots");
       }
-      t.users.addAll(userIds, "user");
+      t.users.addAll(userIds, erasedUsers, "user");
       t.items.addAll(itemIds, "item");
       finished = true;
       t.math = BatchMaths.create(t.path, t.model);

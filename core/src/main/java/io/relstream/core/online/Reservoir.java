@@ -91,6 +91,39 @@ final class Reservoir {
     return theta[slot];
   }
 
+  /**
+   * Drops every event of user {@code u}, keeping the others in age order (oldest first, from slot 0, so
+   * head is 0 afterwards); returns how many were dropped.
+   */
+  int removeUser(int u) {
+    int n = 0;
+    int[] ku = new int[size];
+    int[] ki = new int[size];
+    float[] ky = new float[size];
+    float[] kt = new float[size];
+    for (int k = 0; k < size; k++) {
+      int slot = size < capacity ? k : (head + k) % capacity;
+      if (user[slot] != u) {
+        ku[n] = user[slot];
+        ki[n] = item[slot];
+        ky[n] = label[slot];
+        kt[n] = theta[slot];
+        n++;
+      }
+    }
+    int dropped = size - n;
+    if (dropped == 0) {
+      return 0;
+    }
+    System.arraycopy(ku, 0, user, 0, n);
+    System.arraycopy(ki, 0, item, 0, n);
+    System.arraycopy(ky, 0, label, 0, n);
+    System.arraycopy(kt, 0, theta, 0, n);
+    size = n;
+    head = 0;
+    return dropped;
+  }
+
   int head() {
     return head;
   }

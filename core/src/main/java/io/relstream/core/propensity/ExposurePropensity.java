@@ -282,6 +282,39 @@ public final class ExposurePropensity {
     return (float) Math.min(exposed / active, 1.0);
   }
 
+  /**
+   * Forgets {@code user}: its pairs leave the table and their weights leave each E_i, its latest weight
+   * leaves A, and it no longer counts as active; returns the items it had been shown (their rows changed).
+   */
+  public int[] eraseUser(int user) {
+    if (user < 0 || user >= numUsers) {
+      return new int[0];
+    }
+    java.util.List<Long> mine = new java.util.ArrayList<>();
+    pairs.forEachKey(k -> {
+      if ((int) (k >>> 32) == user) {
+        mine.add(k);
+      }
+    });
+    int[] items = new int[mine.size()];
+    for (int k = 0; k < items.length; k++) {
+      long key = mine.get(k);
+      int item = (int) key;
+      int slot = pairs.find(key);
+      exposed[item] = Math.max(0, exposed[item] - pairs.weight(slot));
+      pairs.remove(key);
+      items[k] = item;
+    }
+    if (seen[user]) {
+      active = Math.max(0, active - userWeight[user]);
+      activeUsers--;
+      seen[user] = false;
+      userWeight[user] = 0;
+      userTime[user] = 0;
+    }
+    return items;
+  }
+
   // ------------------------------------------------- rows (for a store keyed by user, item and pair)
 
   /** How many times every stored weight was rescaled at once: when it moves, every row changed. */

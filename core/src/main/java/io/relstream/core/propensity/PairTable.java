@@ -86,6 +86,33 @@ final class PairTable {
     logged[slot] = loggedPropensity;
   }
 
+  /** Removes {@code key} (backward-shift deletion); returns false when absent. */
+  boolean remove(long key) {
+    int mask = keys.length - 1;
+    int s = hash(key) & mask;
+    while (keys[s] != key) {
+      if (keys[s] == EMPTY) {
+        return false;
+      }
+      s = (s + 1) & mask;
+    }
+    int hole = s;
+    for (int j = (s + 1) & mask; keys[j] != EMPTY; j = (j + 1) & mask) {
+      int home = hash(keys[j]) & mask;
+      boolean stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+      if (!stays) {
+        keys[hole] = keys[j];
+        times[hole] = times[j];
+        weights[hole] = weights[j];
+        logged[hole] = logged[j];
+        hole = j;
+      }
+    }
+    keys[hole] = EMPTY;
+    size--;
+    return true;
+  }
+
   /** Calls {@code action} with every stored key. */
   void forEachKey(java.util.function.LongConsumer action) {
     for (long k : keys) {

@@ -422,6 +422,27 @@ public final class AparapiBatchMath implements BatchMath {
     io.relstream.core.kernel.ScalarBatchMath.copyRows(m1, m2, model.dim, rows, count, m, v);
   }
 
+  /** Fetches the table, its moments and gradient (whole), zeroes the rows, and puts them back. */
+  @Override
+  public void zeroRows(boolean items, int[] rows, int count) {
+    checkOpen();
+    BatchKernel k = kernel;
+    float[][] tables = items ? new float[][] {k.itemTab, k.itemMom1, k.itemMom2, k.itemGrad}
+        : new float[][] {k.userTab, k.userMom1, k.userMom2, k.userGrad};
+    int dim = model.dim;
+    for (float[] t : tables) {
+      k.get(t);
+      for (int r = 0; r < count; r++) {
+        Arrays.fill(t, rows[r] * dim, (rows[r] + 1) * dim, 0f);
+      }
+      k.put(t);
+    }
+    float[] host = items ? model.itemFactors : model.userFactors;
+    for (int r = 0; r < count; r++) {
+      Arrays.fill(host, rows[r] * dim, (rows[r] + 1) * dim, 0f);
+    }
+  }
+
   @Override
   public void loadState(float[] userM, float[] userV, float[] itemM, float[] itemV, int step) {
     checkOpen();
