@@ -947,6 +947,16 @@ public final class OnlineTrainer implements AutoCloseable {
     int dim = config.dim();
     int written = 0;
     try {
+      // erasures first: the same id may be back already, as a new user whose row follows
+      for (Object[] e : erased) {
+        out.put(userKey((String) e[1]), null);
+        ByteArrayOutputStream hole = new ByteArrayOutputStream(5);
+        DataOutputStream o = new DataOutputStream(hole);
+        o.writeByte(ERASED_USER_ROW);
+        o.writeInt((Integer) e[0]);
+        out.put(erasedUserKey((Integer) e[0]), hole.toByteArray());
+        written++;
+      }
       for (int kind = 0; kind < 2; kind++) {
         IntList rows = kind == 0 ? dirty.users : dirty.items;
         int n = rows.size();
@@ -972,15 +982,6 @@ public final class OnlineTrainer implements AutoCloseable {
           }
           written += count;
         }
-      }
-      for (Object[] e : erased) {
-        out.put(userKey((String) e[1]), null);
-        ByteArrayOutputStream hole = new ByteArrayOutputStream(5);
-        DataOutputStream o = new DataOutputStream(hole);
-        o.writeByte(ERASED_USER_ROW);
-        o.writeInt((Integer) e[0]);
-        out.put(erasedUserKey((Integer) e[0]), hole.toByteArray());
-        written++;
       }
       for (int slot = reservoir.size(); slot < reservoirSizeBefore; slot++) {
         out.put(reservoirKey(slot), null);

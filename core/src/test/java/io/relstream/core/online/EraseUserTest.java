@@ -100,6 +100,32 @@ class EraseUserTest {
   }
 
   @Test
+  void aUserErasedAndBackWithinOneIntervalRestores() {
+    List<TasteGroups.Event> events = new TasteGroups(30, 40, 4).events(2000, 4);
+    String victim = events.get(0).user();
+    try (OnlineTrainer t = new OnlineTrainer(config(), Path.JAVA)) {
+      OnlinePropensity p = new OnlinePropensity(OnlinePropensity.Mode.AUTO, 0.5, 0);
+      Map<String, byte[]> store = new HashMap<>();
+      Map<String, byte[]> pstore = new HashMap<>();
+      feed(t, p, events.subList(0, 700));
+      t.writeChangedRows(into(store));
+      p.writeChangedRows(into(pstore));
+      t.eraseUser(victim);
+      p.eraseUser(victim);
+      feed(t, p, events.subList(700, 1400)); // the victim comes back as a new user
+      assertTrue(t.userVector(victim) != null);
+      t.writeChangedRows(into(store));
+      p.writeChangedRows(into(pstore));
+      try (OnlineTrainer back = OnlineTrainer.restore(t.globals(), store.values(), Path.JAVA)) {
+        assertArrayEquals(t.snapshot(), back.snapshot());
+        OnlinePropensity pBack = OnlinePropensity.restore(p.globals(), pstore.values());
+        List<TasteGroups.Event> rest = events.subList(1400, events.size());
+        OnlineTrainerTest.assertSameUpdates(feed(t, p, rest), feed(back, pBack, rest));
+      }
+    }
+  }
+
+  @Test
   void exposurePropensitiesAreThoseOfAStreamWithoutTheUser() {
     List<OnlinePropensityRowsTest.Ev> events = OnlinePropensityRowsTest.events(3000, 1000, 12);
     String victim = "u7";
