@@ -18,8 +18,17 @@ public class Example {
   public double clicks;
   /** Epoch milliseconds. */
   public long timestamp;
+  /** Not an interaction: the user asked to be erased (item empty, label 0). */
+  public boolean erase;
 
   public Example() {}
+
+  /** The marker that tells the trainer to forget {@code user}, in order with its events. */
+  public static Example erasure(String user, long timestamp) {
+    Example e = new Example(user, "", 0, 0f, 0, timestamp);
+    e.erase = true;
+    return e;
+  }
 
   public Example(String user, String item, int label, float theta, double clicks, long timestamp) {
     this.user = user;
@@ -37,17 +46,18 @@ public class Example {
     }
     Example e = (Example) o;
     return label == e.label && Float.compare(theta, e.theta) == 0 && Double.compare(clicks, e.clicks) == 0
-        && timestamp == e.timestamp && Objects.equals(user, e.user) && Objects.equals(item, e.item);
+        && timestamp == e.timestamp && erase == e.erase && Objects.equals(user, e.user)
+        && Objects.equals(item, e.item);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(user, item, label, theta, clicks, timestamp);
+    return Objects.hash(user, item, label, theta, clicks, timestamp, erase);
   }
 
   @Override
   public String toString() {
-    return "Example{" + user + ", " + item + ", y=" + label + ", theta=" + theta + ", clicks=" + clicks
+    return erase ? "Example{erase " + user + ", t=" + timestamp + "}" : "Example{" + user + ", " + item + ", y=" + label + ", theta=" + theta + ", clicks=" + clicks
         + ", t=" + timestamp + "}";
   }
 }

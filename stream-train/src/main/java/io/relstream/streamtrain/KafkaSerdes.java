@@ -56,7 +56,8 @@ final class KafkaSerdes {
     @Override
     public ProducerRecord<byte[], byte[]> serialize(ModelUpdate u, KafkaSinkContext context, Long timestamp) {
       byte[] key = Codecs.modelUpdateKey(u.getKind(), u.getId()).getBytes(StandardCharsets.UTF_8);
-      return new ProducerRecord<>(topic, null, u.getTimestamp(), key, Codecs.MODEL_UPDATE.encode(u));
+      byte[] value = TrainingJob.isErasure(u) ? null : Codecs.MODEL_UPDATE.encode(u); // erasure: a tombstone
+      return new ProducerRecord<>(topic, null, u.getTimestamp(), key, value);
     }
   }
 }

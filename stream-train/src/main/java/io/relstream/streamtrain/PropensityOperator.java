@@ -98,9 +98,19 @@ final class PropensityOperator extends AbstractStreamOperator<Example>
     getMetricGroup().gauge("rowsWritten", (Gauge<Long>) () -> rowsWritten);
   }
 
+  /**
+   * An interaction becomes its example; an erasure ({@code ERASE_USER}) makes the estimator forget the
+   * user and goes on to the trainer as {@link Example#erasure}, in order with the user's events.
+   */
   @Override
   public void processElement(StreamRecord<Interaction> element) {
-    output.collect(element.replace(example(propensity, element.getValue())));
+    Interaction in = element.getValue();
+    if (in.getSource() == InteractionSource.ERASE_USER) {
+      propensity.eraseUser(in.getUser());
+      output.collect(element.replace(Example.erasure(in.getUser(), in.getTimestamp())));
+      return;
+    }
+    output.collect(element.replace(example(propensity, in)));
   }
 
   @Override

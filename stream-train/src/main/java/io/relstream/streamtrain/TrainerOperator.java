@@ -82,10 +82,11 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
    */
   private transient Map<String, Changed> changed;
 
-  /** A changed row as its batch left it. */
-  private record Changed(EntityKind kind, ModelRow row, long modelVersion, long timestamp) {
+  /** A changed row as its batch left it; a null row is an erased user (a tombstone). */
+  private record Changed(EntityKind kind, ModelRow row, long modelVersion, long timestamp, String id) {
     ModelUpdate toRecord() {
-      return TrainerOperator.row(kind, row, modelVersion, timestamp);
+      return row == null ? TrainingJob.erasure(id, modelVersion, timestamp)
+          : TrainerOperator.row(kind, row, modelVersion, timestamp);
     }
   }
 
@@ -172,6 +173,14 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   @Override
   public void processElement(StreamRecord<Example> element) {
     Example e = element.getValue();
+    if (e.erase) {
+      // the user's row, clicks and held events leave the trainer; its key gets a tombstone at this barrier
+      boolean known = trainer.eraseUser(e.user);
+      changed.put(Codecs.modelUpdateKey(EntityKind.USER, e.user),
+          new Changed(EntityKind.USER, null, trainer.modelVersion(), e.timestamp, e.user));
+      LOG.info("erased user ({} to the trainer)", known ? "known" : "unknown");
+      return;
+    }
     emit(trainer.add(e.user, e.item, e.label, e.theta, e.clicks, e.timestamp));
     if (config.flushIdleMs() > 0) {
       lastEventMillis = getProcessingTimeService().getCurrentProcessingTime();
@@ -209,10 +218,10 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     }
     eventsTrained.add(b.events());
     for (ModelRow r : b.users()) {
-      changed.put(Codecs.modelUpdateKey(EntityKind.USER, r.id()), new Changed(EntityKind.USER, r, b.modelVersion(), b.timestamp()));
+      changed.put(Codecs.modelUpdateKey(EntityKind.USER, r.id()), new Changed(EntityKind.USER, r, b.modelVersion(), b.timestamp(), r.id()));
     }
     for (ModelRow r : b.items()) {
-      changed.put(Codecs.modelUpdateKey(EntityKind.ITEM, r.id()), new Changed(EntityKind.ITEM, r, b.modelVersion(), b.timestamp()));
+      changed.put(Codecs.modelUpdateKey(EntityKind.ITEM, r.id()), new Changed(EntityKind.ITEM, r, b.modelVersion(), b.timestamp(), r.id()));
     }
   }
 

@@ -44,6 +44,21 @@ public final class TrainingJob {
   /** Name of the trainer's accumulator: stream events in trained batches (a Long). */
   public static final String EVENTS_TRAINED = "eventsTrained";
 
+  /**
+   * The record that erases user {@code id} from the model: kind USER, an empty vector; the Kafka sink writes
+   * it as a tombstone (null value) for key {@code user:ID}, so compaction drops the user's row.
+   */
+  public static ModelUpdate erasure(String id, long modelVersion, long timestamp) {
+    return ModelUpdate.newBuilder().setKind(io.relstream.schemas.avro.EntityKind.USER).setId(id)
+        .setVector(java.util.List.of()).setPropensity(null).setClicks(null).setModelVersion(modelVersion)
+        .setTimestamp(timestamp).build();
+  }
+
+  /** Whether {@code u} is an {@link #erasure}. */
+  public static boolean isErasure(ModelUpdate u) {
+    return u.getKind() == io.relstream.schemas.avro.EntityKind.USER && u.getVector().isEmpty();
+  }
+
   /** Adds the job to {@code env} reading from {@code source}. */
   /**
    * Whether the propensity operator counts {@code in} as an impression (an exposure): its source says so,

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * out through the exactly-once sink, read with read_committed; then a cancel and a restart that resumes
  * from the retained checkpoint and continues the versions without repeating any.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class KafkaTrainingIT {
   private static KafkaClusterTestKit kafka;
 
@@ -91,12 +92,81 @@ class KafkaTrainingIT {
       for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
         into.add(r);
       }
-      if (into.stream().anyMatch(r -> Codecs.MODEL_UPDATE.decode(r.value()).getModelVersion() >= version)) {
+      if (into.stream().anyMatch(r -> r.value() != null
+          && Codecs.MODEL_UPDATE.decode(r.value()).getModelVersion() >= version)) {
         return into;
       }
     }
     throw new AssertionError("no committed model update of version " + version + " within 120 s; got "
         + into.size() + " rows");
+  }
+
+  private static void produceErasure(String user, long at) throws Exception {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    p.put("key.serializer", ByteArraySerializer.class.getName());
+    p.put("value.serializer", ByteArraySerializer.class.getName());
+    Interaction erase = Interaction.newBuilder().setEventId("erase-" + user).setUser(user).setItem("")
+        .setTimestamp(at).setLabel(0).setSource(io.relstream.schemas.avro.InteractionSource.ERASE_USER)
+        .setRequestId(null).setPosition(null).setPropensity(null).build();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+      producer.send(new ProducerRecord<>(Topics.INTERACTIONS, user.getBytes(StandardCharsets.UTF_8),
+          Codecs.INTERACTION.encode(erase))).get();
+    }
+  }
+
+  /**
+   * An erasure (ERASE_USER on the interactions topic, in order with the user's events) ends as a tombstone
+   * for {@code user:ID} in the compacted topic, after the user's last row, read committed; later events of
+   * other users still train.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(2) // after the versions test, which counts every interaction in the topic
+  void anErasureTombstonesTheUsersRow() throws Exception {
+    StreamTrainMain.Args args = StreamTrainMain.Args.parse(new String[] {"--bootstrap", kafka.bootstrapServers(),
+        "--checkpoint-dir", tmp.resolve("erase").toString(), "--checkpoint-interval-ms", "500",
+        "--batch-size", "32", "--flush-idle-ms", "300"});
+    String victim = Scenario.event(0).getUser();
+    Properties cp = new Properties();
+    cp.put("bootstrap.servers", kafka.bootstrapServers());
+    cp.put("group.id", "kafka-training-erase-it");
+    cp.put("isolation.level", "read_committed");
+    cp.put("auto.offset.reset", "latest");
+    cp.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    cp.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    String key = "user:" + victim;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
+      consumer.subscribe(List.of(Topics.MODEL_UPDATES));
+      consumer.poll(Duration.ofMillis(500)); // joins at the end of what earlier tests wrote
+      JobClient job = StreamTrainMain.start(args);
+      try {
+        produce(1000, 1160);
+        List<ConsumerRecord<byte[], byte[]>> rows = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        boolean erasing = false;
+        int tombstone = -1;
+        while (tombstone < 0 && System.nanoTime() < deadline) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+            rows.add(r);
+            if (r.value() == null && key.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+              tombstone = rows.size() - 1;
+            }
+          }
+          if (!erasing && rows.stream().anyMatch(r -> key.equals(new String(r.key(), StandardCharsets.UTF_8)))) {
+            produceErasure(victim, Scenario.T0 + 200_000);
+            erasing = true;
+          }
+        }
+        assertTrue(erasing, "the victim's row was published first");
+        assertTrue(tombstone >= 0, "a tombstone for " + key + " within 120 s (" + rows.size() + " rows read)");
+        for (int k = tombstone + 1; k < rows.size(); k++) {
+          assertTrue(!key.equals(new String(rows.get(k).key(), StandardCharsets.UTF_8)),
+              "no row for the erased user after its tombstone");
+        }
+      } finally {
+        cancel(job);
+      }
+    }
   }
 
   private static void cancel(JobClient job) throws Exception {
@@ -106,6 +176,7 @@ class KafkaTrainingIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(1)
   void trainsFromKafkaExactlyOnceAndResumesFromTheRetainedCheckpoint() throws Exception {
     StreamTrainMain.Args args = StreamTrainMain.Args.parse(new String[] {"--bootstrap", kafka.bootstrapServers(),
         "--checkpoint-dir", tmp.resolve("ckpt").toString(), "--checkpoint-interval-ms", "500",
@@ -162,6 +233,9 @@ class KafkaTrainingIT {
     TreeSet<Long> versions = new TreeSet<>();
     Map<String, Long> lastPerKey = new java.util.HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : rows) {
+      if (r.value() == null) {
+        continue; // another test's erasure
+      }
       ModelUpdate u = Codecs.MODEL_UPDATE.decode(r.value());
       String key = new String(r.key(), StandardCharsets.UTF_8);
       assertEquals(Codecs.modelUpdateKey(u.getKind(), u.getId()), key);
