@@ -303,6 +303,9 @@ final class BenchComponent {
           throw new IOException("stream-train exited; its log ends:\n" + trainer.tail(30));
         }
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          if (r.value() == null) {
+            continue; // an erased user's tombstone
+          }
           ModelUpdate u = Codecs.MODEL_UPDATE.decode(r.value());
           if (firstAt == 0) {
             firstAt = System.nanoTime();

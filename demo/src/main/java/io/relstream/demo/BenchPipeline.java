@@ -349,6 +349,9 @@ public final class BenchPipeline {
       c.seekToBeginning(parts);
       while (go.get()) {
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          if (r.value() == null) {
+            continue; // an erased user's tombstone
+          }
           ModelUpdate u = Codecs.MODEL_UPDATE.decode(r.value());
           modelTs.accumulateAndGet(u.getTimestamp(), Math::max);
           version.accumulateAndGet(u.getModelVersion(), Math::max);
