@@ -72,13 +72,7 @@ public final class DemoMain {
 
   private void run() throws IOException, InterruptedException, DataFormatException {
     Path work = config.workdir();
-    if (config.reset()) {
-      reset(work);
-    }
-    java.util.Optional<String> layout = io.relstream.core.online.StateLayout.problem(work.resolve("checkpoints"));
-    if (layout.isPresent()) {
-      throw new DataFormatException(layout.get());
-    }
+    prepareWorkdir(config, out);
     out.println("relstream demo: state in " + work + " (child logs in " + work.resolve("logs") + ")");
     stack = Stack.start(config.home(), work, config.port(), config.listen(), List.of(), List.of(), out, children,
         RestartPolicy.DEFAULT);
@@ -100,8 +94,23 @@ public final class DemoMain {
     }
   }
 
+  /**
+   * With {@code --reset} deletes the work directory; then refuses one whose checkpoints are of a state
+   * layout this version does not read (DataFormatException: one line, exit code 2).
+   */
+  static void prepareWorkdir(DemoConfig config, PrintStream out) throws IOException, DataFormatException {
+    Path work = config.workdir();
+    if (config.reset()) {
+      reset(config, work, out);
+    }
+    java.util.Optional<String> layout = io.relstream.core.online.StateLayout.problem(work.resolve("checkpoints"));
+    if (layout.isPresent()) {
+      throw new DataFormatException(layout.get());
+    }
+  }
+
   /** Deletes the work directory (it must look like one: a directory, not the repository or a root). */
-  private void reset(Path work) throws IOException {
+  private static void reset(DemoConfig config, Path work, PrintStream out) throws IOException {
     if (!Files.exists(work)) {
       return;
     }

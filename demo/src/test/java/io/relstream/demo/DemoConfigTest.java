@@ -69,4 +69,25 @@ class DemoConfigTest {
     assertTrue(assertThrows(UsageException.class, () -> DemoConfig.parse(new String[] {"--token", ""}, HOME))
         .getMessage().contains("empty"));
   }
+
+  @Test
+  void anOldLayoutWorkdirIsRefusedInOneLineAndResetClearsIt(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    Path work = tmp.resolve("demo-state");
+    Path chk = java.nio.file.Files.createDirectories(work.resolve("checkpoints").resolve("job").resolve("chk-4"));
+    java.nio.file.Files.writeString(chk.resolve("_metadata"), "written by a whole-model version");
+    java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+    DemoConfig plain = DemoConfig.parse(new String[] {"--workdir", work.toString()}, HOME);
+    io.relstream.core.data.DataFormatException e = assertThrows(io.relstream.core.data.DataFormatException.class,
+        () -> DemoMain.prepareWorkdir(plain, quiet));
+    assertTrue(e.getMessage().contains("--reset") && !e.getMessage().contains("\n"), e.getMessage());
+    assertTrue(java.nio.file.Files.exists(chk), "nothing deleted without --reset");
+    DemoConfig reset = DemoConfig.parse(new String[] {"--workdir", work.toString(), "--reset"}, HOME);
+    DemoMain.prepareWorkdir(reset, quiet);
+    assertTrue(!java.nio.file.Files.exists(work), "the work directory is gone");
+    Path repo = java.nio.file.Files.createDirectories(tmp.resolve("repo"));
+    DemoConfig home = DemoConfig.parse(new String[] {"--workdir", repo.toString(), "--reset"}, repo);
+    assertThrows(java.io.IOException.class, () -> DemoMain.prepareWorkdir(home, quiet),
+        "--reset refuses the repository itself");
+  }
 }
