@@ -11,11 +11,16 @@ public final class Codecs {
 
   /**
    * Values of {@link Topics#EVENTS}. Also reads events written with v1 (before {@code arrivalTime}): they
-   * decode with {@code arrivalTime} null.
+   * decode with {@code arrivalTime} null; and with v2 (before the {@code Erasure} branch of the payload).
    */
-  public static final AvroCodec<Event> EVENT = AvroCodec.of(Event.class, released("Event-v1.avsc"));
-  /** Values of {@link Topics#INTERACTIONS}. */
-  public static final AvroCodec<Interaction> INTERACTION = AvroCodec.of(Interaction.class);
+  public static final AvroCodec<Event> EVENT = AvroCodec.of(Event.class, released("Event-v1.avsc"),
+      released("Event-v2.avsc"));
+  /**
+   * Values of {@link Topics#INTERACTIONS}. Also reads interactions written with v1 (before the
+   * {@code ERASE_USER} source).
+   */
+  public static final AvroCodec<Interaction> INTERACTION = AvroCodec.of(Interaction.class,
+      released("Interaction-v1.avsc"));
   /** Values of {@link Topics#MODEL_UPDATES}. */
   public static final AvroCodec<ModelUpdate> MODEL_UPDATE = AvroCodec.of(ModelUpdate.class);
   /** Values of {@link Topics#DEAD_LETTER}. */
@@ -28,12 +33,13 @@ public final class Codecs {
 
   /**
    * A released schema kept under {@code io/relstream/schemas/released/}; Event's versions refer to
-   * Impression and Click by name, so those are parsed first.
+   * Impression, Click and (from v3) Erasure by name, so those are parsed first.
    */
   static org.apache.avro.Schema released(String file) {
     org.apache.avro.Schema.Parser parser = new org.apache.avro.Schema.Parser();
     parser.parse(io.relstream.schemas.avro.Impression.getClassSchema().toString());
     parser.parse(io.relstream.schemas.avro.Click.getClassSchema().toString());
+    parser.parse(io.relstream.schemas.avro.Erasure.getClassSchema().toString());
     try (java.io.InputStream in = Codecs.class.getResourceAsStream("released/" + file)) {
       if (in == null) {
         throw new IllegalStateException("released schema " + file + " is missing from the jar");

@@ -4,7 +4,7 @@ package io.relstream.schemas;
 public final class Topics {
   private Topics() {}
 
-  /** Raw impression and click events from producers and the HTTP collector. */
+  /** Raw impression and click events from producers and the HTTP collector, and its erasures of users. */
   public static final String EVENTS = "events";
   /** Validated, de-duplicated, joined interactions emitted by ingest. */
   public static final String INTERACTIONS = "interactions";

@@ -3,6 +3,7 @@ package io.relstream.schemas;
 import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.DeadLetter;
 import io.relstream.schemas.avro.EntityKind;
+import io.relstream.schemas.avro.Erasure;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
 import io.relstream.schemas.avro.Interaction;
@@ -33,6 +34,28 @@ final class Samples {
   /** {@link #event()} as a v1 writer (no arrival time) wrote it. */
   static Event eventV1() {
     return Event.newBuilder().setPayload(click()).build();
+  }
+
+  /** {@link #event()} as a v2 writer (before the Erasure branch) wrote it: the same record. */
+  static Event eventV2() {
+    return event();
+  }
+
+  static Erasure erasure() {
+    return Erasure.newBuilder().setUser("u1").setRequestId("6f1c2a4e-8b7d-4e0a-9c1f-2d3b4a5c6d7e")
+        .setRequestedAt(1764300003000L).build();
+  }
+
+  /** An erasure as the collector writes it: arrival time = requestedAt. */
+  static Event erasureEvent() {
+    return Event.newBuilder().setPayload(erasure()).setArrivalTime(1764300003000L).build();
+  }
+
+  /** The interaction ingest emits for {@link #erasure()}. */
+  static Interaction eraseMarker() {
+    return Interaction.newBuilder().setEventId("6f1c2a4e-8b7d-4e0a-9c1f-2d3b4a5c6d7e").setUser("u1").setItem("")
+        .setTimestamp(1764300003000L).setLabel(0).setSource(InteractionSource.ERASE_USER).setRequestId(null)
+        .setPosition(null).setPropensity(null).build();
   }
 
   static Interaction interaction() {
