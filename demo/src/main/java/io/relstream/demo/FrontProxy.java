@@ -2,6 +2,8 @@ package io.relstream.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.relstream.http.ApiException;
+import io.relstream.http.ApiRequest;
 import io.relstream.http.ApiResponse;
 import io.relstream.http.HardenedHttpServer;
 import io.relstream.http.Routes;
@@ -14,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +38,12 @@ import org.eclipse.jetty.util.Callback;
  * and {@code /ready} combine every child's own answer; {@code /metrics} concatenates the children's
  * Prometheus text.
  *
+ * <p>{@code DELETE /users/{id}} (a user's erasure) goes to the collector too, but as a plain route of the
+ * front rather than a stream (it has no body): so another method on {@code /users/...} gets the front's own
+ * 405 with {@code Allow: DELETE}, and {@code /users} itself its 404. The raw path and query travel as sent
+ * (an encoded {@code /} stays part of the id), the token with them; the collector's status, JSON body and
+ * {@code Retry-After} come back as they are (202, 400, 503 under backpressure), 502 when it does not answer.
+ *
  * <p>While the supervisor restarts a child ({@link #upstreamRestarting}), that child's routes answer 503 with
  * {@code Retry-After} and a JSON error, and {@code /health} shows it as "restarting". An upstream that does
  * not answer gives 502 (JSON), never a hang: the proxy's upstream timeouts bound every request.
@@ -45,6 +54,10 @@ final class FrontProxy implements AutoCloseable {
 
   private final HardenedHttpServer server;
   private final HttpClient probes = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  /** Forwards erasures to the collector (which waits up to 35 s for Kafka before it answers). */
+  private final HttpClient forward = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+  static final Duration ERASURE_TIMEOUT = Duration.ofSeconds(40);
   private final int ingestPort;
   private final int servingPort;
   private final int trainHealthPort;
@@ -79,6 +92,7 @@ final class FrontProxy implements AutoCloseable {
         .streaming("/events/", new Upstream("ingest", ingestPort))
         .streaming("/recommend/", new Upstream("serving", servingPort))
         .streaming("/similar/", new Upstream("serving", servingPort))
+        .addPrefix("DELETE", "/users/", this::eraseUser)
         .get("/health", r -> health(false))
         .get("/ready", r -> health(true))
         .get("/metrics", r -> ApiResponse.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics()));
@@ -97,6 +111,45 @@ final class FrontProxy implements AutoCloseable {
 
   int port() {
     return server.port();
+  }
+
+  /** {@code DELETE /users/{id}}: forwarded to the collector, its answer passed back (see the class comment). */
+  private ApiResponse eraseUser(ApiRequest r) throws ApiException {
+    if (restarting.contains("ingest")) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("error", "ingest is restarting");
+      body.put("retryAfterSeconds", RETRY_AFTER_SECONDS);
+      return ApiResponse.json(503, body).withHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
+    }
+    URI uri;
+    try {
+      uri = URI.create("http://" + upstreamHost + ":" + ingestPort + r.rawPath()
+          + (r.rawQuery() == null ? "" : "?" + r.rawQuery()));
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, "the request target is not a valid URI path");
+    }
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(ERASURE_TIMEOUT).DELETE();
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<byte[]> answer;
+    try {
+      answer = forward.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new ApiException(502, "ingest did not answer: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(502, "interrupted while waiting for ingest");
+    }
+    ApiResponse a = new ApiResponse(answer.statusCode(),
+        answer.headers().firstValue("Content-Type").orElse(ApiResponse.JSON_TYPE), answer.body(), Map.of());
+    for (String h : List.of("Retry-After", "WWW-Authenticate")) {
+      String v = answer.headers().firstValue(h).orElse(null);
+      if (v != null) {
+        a = a.withHeader(h, v);
+      }
+    }
+    return a;
   }
 
   /** A reverse proxy to one child on loopback; 503 with Retry-After while that child restarts. */

@@ -32,6 +32,7 @@ class FrontProxyTest {
   private static final ObjectMapper M = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final AtomicInteger eventsBytes = new AtomicInteger();
+  private final AtomicInteger erasures = new AtomicInteger();
   private HardenedHttpServer ingest;
   private HardenedHttpServer serving;
   private FrontProxy front;
@@ -44,7 +45,8 @@ class FrontProxyTest {
         .routes(new Routes().post("/events", r -> {
           eventsBytes.set(r.body().length);
           return ApiResponse.json(202, Map.of("accepted", 1, "bytes", r.body().length));
-        }).get("/health", r -> ApiResponse.json(200, Map.of("streams", "RUNNING")))
+        }).addPrefix("DELETE", "/users/", FrontProxyTest.this::collectorErasure)
+            .get("/health", r -> ApiResponse.json(200, Map.of("streams", "RUNNING")))
             .get("/ready", r -> ApiResponse.json(503, Map.of("streams", "REBALANCING"))))
         .build();
     ingest.start();
@@ -59,6 +61,98 @@ class FrontProxyTest {
     alive.put("ingest", true);
     alive.put("serving", true);
     front = new FrontProxy(0, ingest.port(), serving.port(), () -> alive);
+  }
+
+  /** The stand-in collector's DELETE /users/{id}: 503 for "busy", 400 for "", else 202 naming what it got. */
+  private ApiResponse collectorErasure(io.relstream.http.ApiRequest r) {
+    erasures.incrementAndGet();
+    String id = r.rawPath().substring("/users/".length());
+    if (id.equals("busy")) {
+      return ApiResponse.json(503, Map.of("error", "the pipeline is behind")).withHeader("Retry-After", "2");
+    }
+    if (id.isEmpty()) {
+      return ApiResponse.error(400, "user id is empty");
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("rawPath", r.rawPath());
+    body.put("query", String.valueOf(r.rawQuery()));
+    body.put("authorization", String.valueOf(r.header("Authorization")));
+    body.put("status", "accepted");
+    return ApiResponse.json(202, body);
+  }
+
+  private HttpResponse<String> send(int port, String method, String path, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .method(method, HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void deleteUsersGoesToTheCollectorAndOtherMethodsGetTheFrontsOwnAnswers() throws Exception {
+    HttpResponse<String> r = send(front.port(), "DELETE", "/users/coat%2Fu0?why=gdpr", null);
+    assertEquals(202, r.statusCode(), r.body());
+    JsonNode j = M.readTree(r.body());
+    assertEquals("/users/coat%2Fu0", j.get("rawPath").asText(), "the raw path travels as sent");
+    assertEquals("why=gdpr", j.get("query").asText());
+    assertEquals("null", j.get("authorization").asText(), "no token configured, none sent");
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+    assertEquals(1, erasures.get());
+
+    r = send(front.port(), "DELETE", "/users/", null);
+    assertEquals(400, r.statusCode(), "the collector's 400 comes back as it is");
+    assertEquals("user id is empty", M.readTree(r.body()).get("error").asText());
+    r = send(front.port(), "DELETE", "/users/busy", null);
+    assertEquals(503, r.statusCode());
+    assertEquals("2", r.headers().firstValue("Retry-After").orElse(""), "backpressure's Retry-After passes through");
+    assertEquals(3, erasures.get());
+
+    for (String method : new String[] {"GET", "POST", "PUT"}) {
+      r = send(front.port(), method, "/users/u1", null);
+      assertEquals(405, r.statusCode(), method + ": " + r.body());
+      assertEquals("DELETE", r.headers().firstValue("Allow").orElse(""), method);
+      assertEquals("method " + method + " not allowed on /users/u1; use DELETE",
+          M.readTree(r.body()).get("error").asText());
+    }
+    r = send(front.port(), "DELETE", "/users", null);
+    assertEquals(404, r.statusCode());
+    assertEquals("no such resource: /users", M.readTree(r.body()).get("error").asText());
+    assertEquals(3, erasures.get(), "none of those reached the collector");
+
+    front.upstreamRestarting("ingest", true);
+    r = send(front.port(), "DELETE", "/users/u1", null);
+    assertEquals(503, r.statusCode());
+    assertEquals(String.valueOf(FrontProxy.RETRY_AFTER_SECONDS), r.headers().firstValue("Retry-After").orElse(""));
+    assertEquals("ingest is restarting", M.readTree(r.body()).get("error").asText());
+    front.upstreamRestarting("ingest", false);
+
+    ingest.close();
+    r = send(front.port(), "DELETE", "/users/u1", null);
+    assertEquals(502, r.statusCode(), r.body());
+    assertTrue(M.readTree(r.body()).get("error").asText().startsWith("ingest did not answer"), r.body());
+  }
+
+  @Test
+  void deleteUsersNeedsTheFrontsTokenAndCarriesItToTheCollector() throws Exception {
+    String token = "front-test-token";
+    HardenedHttpServer guarded = HardenedHttpServer.builder("ingest-guarded").bind("127.0.0.1").port(0).token(token)
+        .routes(new Routes().addPrefix("DELETE", "/users/", this::collectorErasure)).build();
+    guarded.start();
+    try (FrontProxy f = new FrontProxy(new Listen("127.0.0.1", token), 0, guarded.port(), serving.port(), 0,
+        () -> alive)) {
+      HttpResponse<String> r = send(f.port(), "DELETE", "/users/u1", null);
+      assertEquals(401, r.statusCode(), r.body());
+      assertEquals(0, erasures.get(), "refused at the front");
+      r = send(f.port(), "DELETE", "/users/u1", "wrong");
+      assertEquals(401, r.statusCode());
+      r = send(f.port(), "DELETE", "/users/u1", token);
+      assertEquals(202, r.statusCode(), r.body());
+      assertEquals("Bearer " + token, M.readTree(r.body()).get("authorization").asText());
+    } finally {
+      guarded.close();
+    }
   }
 
   @AfterEach

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.relstream.schemas.Codecs;
 import io.relstream.schemas.EventTime;
 import io.relstream.schemas.avro.Click;
+import io.relstream.schemas.avro.Erasure;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,9 @@ import java.util.Set;
  *   <li>{@code propensity} (impression, optional) is a number in (0, 1] (0, values above 1 and NaN are
  *       rejected).</li>
  * </ul>
+ * An {@link Erasure} (the collector's {@code DELETE /users/{id}}, never a JSON event) is valid when its
+ * {@code user} and {@code requestId} follow the id rules and its {@code requestedAt} passes
+ * {@link EventTime#check} against the arrival time like an event timestamp ({@link #erasure} builds one).
  * Checks run in that order and the first failure is reported. Thread-safe (stateless apart from the clock).
  */
 public final class EventValidator {
@@ -103,6 +107,25 @@ public final class EventValidator {
   }
 
   /**
+   * An erasure of {@code user} for the collector's {@code DELETE /users/{id}}: the user id follows the rules
+   * of event user ids (reasons name it "user id"); {@code requestedAt} and the arrival time are the clock's
+   * now.
+   *
+   * @param requestId the id the collector generated for the request
+   */
+  public Result erasure(String user, String requestId) {
+    try {
+      checkId("user id", user);
+      checkId("requestId", requestId);
+      long now = clock.millis();
+      return Result.valid(Event.newBuilder().setPayload(Erasure.newBuilder().setUser(user).setRequestId(requestId)
+          .setRequestedAt(now).build()).setArrivalTime(now).build());
+    } catch (Reject r) {
+      return Result.invalid(r.rejection, r.getMessage());
+    }
+  }
+
+  /**
    * Validates one JSON value of a logged event (the collector's format, read back from a file) with the
    * collector's rules. A log line carries no arrival time, so the event's own timestamp stands in for it:
    * the lead rule cannot be checked, the lower bound and every other rule are.
@@ -141,8 +164,12 @@ public final class EventValidator {
       } else if (p instanceof Click c) {
         checkIds(c.getEventId(), c.getUser(), c.getItem(), c.getRequestId());
         checkTimestamp(c.getTimestamp(), arrival);
+      } else if (p instanceof Erasure x) {
+        checkField("user", x.getUser());
+        checkField("requestId", x.getRequestId());
+        checkTimestamp(x.getRequestedAt(), arrival);
       } else {
-        throw new Reject(Rejection.UNKNOWN_TYPE, "event payload is neither an Impression nor a Click");
+        throw new Reject(Rejection.UNKNOWN_TYPE, "event payload is neither an Impression, a Click nor an Erasure");
       }
       return Optional.empty();
     } catch (Reject r) {
@@ -237,7 +264,7 @@ public final class EventValidator {
       throw new Reject(Rejection.WRONG_TYPE, "field '" + field + "' must be a string, got " + kind(v));
     }
     String s = v.textValue();
-    checkId(field, s);
+    checkField(field, s);
     return s;
   }
 
@@ -259,25 +286,32 @@ public final class EventValidator {
   }
 
   private static void checkIds(String eventId, String user, String item, String requestId) throws Reject {
-    checkId("eventId", eventId);
-    checkId("user", user);
-    checkId("item", item);
+    checkField("eventId", eventId);
+    checkField("user", user);
+    checkField("item", item);
     if (requestId != null) {
-      checkId("requestId", requestId);
+      checkField("requestId", requestId);
     }
   }
 
-  private static void checkId(String field, String s) throws Reject {
+  private static void checkField(String field, String s) throws Reject {
     if (s == null) {
       throw new Reject(Rejection.MISSING_FIELD, "missing field '" + field + "'");
     }
+    checkId("field '" + field + "'", s);
+  }
+
+  /** The id rules; {@code what} names the id in the reason. */
+  private static void checkId(String what, String s) throws Reject {
+    if (s == null) {
+      throw new Reject(Rejection.MISSING_FIELD, what + " is missing");
+    }
     if (s.isEmpty()) {
-      throw new Reject(Rejection.BAD_ID, "field '" + field + "' is empty");
+      throw new Reject(Rejection.BAD_ID, what + " is empty");
     }
     int bytes = s.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > Codecs.MAX_ID_BYTES) {
-      throw new Reject(Rejection.BAD_ID,
-          "field '" + field + "' is " + bytes + " UTF-8 bytes (max " + Codecs.MAX_ID_BYTES + ")");
+      throw new Reject(Rejection.BAD_ID, what + " is " + bytes + " UTF-8 bytes (max " + Codecs.MAX_ID_BYTES + ")");
     }
   }
 

@@ -2,11 +2,13 @@ package io.relstream.events;
 
 import io.relstream.schemas.Codecs;
 import io.relstream.schemas.avro.Click;
+import io.relstream.schemas.avro.Erasure;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
 import io.relstream.schemas.avro.Interaction;
 import io.relstream.schemas.avro.InteractionSource;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -42,6 +44,21 @@ import java.util.Objects;
  *
  * <p><b>Bounded state per key.</b> At most {@link Settings#maxHeldPerKey} events of one kind are held under
  * one (user, item) or (requestId, item); a further one is refused.
+ *
+ * <p><b>Erasure.</b> An {@link Erasure} of user U (applied in the order of U's events: the events topic is
+ * keyed by user) is neither de-duplicated nor held, and it does not move stream time (the caller keeps it
+ * out of stream time: its {@code requestedAt} is the collector's clock, not an event of the join). It
+ * <ol>
+ *   <li>resolves U's held events whose deadline stream time has already passed as {@link #expire} would
+ *       (they are decided: "gone for every rule at once"), so that the output stays a function of the input
+ *       order whether or not the punctuation ran before the erasure;</li>
+ *   <li>drops every other held impression and click of U, with their index and expiry entries: none of them
+ *       is ever emitted;</li>
+ *   <li>emits one marker, {@link #eraseMarker}: {@code eventId} = requestId, {@code item} = "",
+ *       {@code timestamp} = requestedAt, label 0, {@code ERASE_USER}, the optional fields null.</li>
+ * </ol>
+ * U's held events are found by a range scan of the (user, item) index of each kind (rare: erasures are);
+ * remembered event ids hold no user id and expire with the retention as before.
  *
  * <p>Not thread-safe: one per partition (a Kafka Streams task).
  */
@@ -81,6 +98,9 @@ public final class Joiner {
 
     /** A click was dropped because it could only match an already clicked impression. */
     default void repeatClick(Click c) {}
+
+    /** An erasure was applied: {@code dropped} held events of its user were discarded unemitted. */
+    default void erased(Erasure e, int dropped) {}
   }
 
   /** What became of one event. */
@@ -128,14 +148,36 @@ public final class Joiner {
         new MemoryJoinStore<>(), out);
   }
 
-  /** The event's own timestamp. */
+  /** The event's own timestamp (an erasure's {@code requestedAt}). */
   public static long timestamp(Event e) {
-    return e.getPayload() instanceof Impression i ? i.getTimestamp() : ((Click) e.getPayload()).getTimestamp();
+    Object p = e.getPayload();
+    return p instanceof Impression i ? i.getTimestamp() : p instanceof Erasure x ? x.getRequestedAt()
+        : ((Click) p).getTimestamp();
   }
 
-  /** The event's id. */
+  /** The event's id (an erasure's {@code requestId}). */
   public static String eventId(Event e) {
-    return e.getPayload() instanceof Impression i ? i.getEventId() : ((Click) e.getPayload()).getEventId();
+    Object p = e.getPayload();
+    return p instanceof Impression i ? i.getEventId() : p instanceof Erasure x ? x.getRequestId()
+        : ((Click) p).getEventId();
+  }
+
+  /** The user of the event. */
+  public static String user(Event e) {
+    Object p = e.getPayload();
+    return p instanceof Impression i ? i.getUser() : p instanceof Erasure x ? x.getUser() : ((Click) p).getUser();
+  }
+
+  /** Whether the event is an erasure (which stream time must not count). */
+  public static boolean isErasure(Event e) {
+    return e.getPayload() instanceof Erasure;
+  }
+
+  /** The interaction that marks an erasure on the interactions topic. */
+  public static Interaction eraseMarker(Erasure e) {
+    return Interaction.newBuilder().setEventId(e.getRequestId()).setUser(e.getUser()).setItem("")
+        .setTimestamp(e.getRequestedAt()).setLabel(0).setSource(InteractionSource.ERASE_USER).setRequestId(null)
+        .setPosition(null).setPropensity(null).build();
   }
 
   /**
@@ -144,6 +186,10 @@ public final class Joiner {
    * @param streamTime the largest timestamp of the valid events seen so far, this one's included
    */
   public Verdict process(Event event, long streamTime) {
+    if (event.getPayload() instanceof Erasure e) {
+      erase(e, streamTime);
+      return Verdict.ACCEPTED;
+    }
     String crowded = crowded(event, streamTime);
     if (crowded != null) {
       return new Verdict(Outcome.REFUSED, crowded);
@@ -188,6 +234,34 @@ public final class Joiner {
       }
       remove(i, kind);
     }
+  }
+
+  /** Applies an erasure (see the class comment). */
+  private void erase(Erasure e, long streamTime) {
+    int dropped = 0;
+    for (char kind : new char[] {IMP, CLICK}) {
+      String prefix = userIndexPrefix(kind, e.getUser());
+      // every key of this user and kind is prefix + lp(item) + "|", and lp(item) starts with a digit (< ':')
+      List<String> keys = index.keysBetween(prefix, prefix + ":");
+      for (String key : keys) {
+        for (String id : IndexList.ids(index.get(key))) {
+          Interaction i = get(id);
+          if (i == null) {
+            continue;
+          }
+          // a clicked impression was emitted when clicked and is held only to recognise repeat clicks
+          boolean emitted = kind == IMP && i.getLabel() == 1;
+          if (!emitted && expired(i.getTimestamp(), streamTime)) {
+            out.interaction(i); // decided before the erasure: what expire would emit
+          } else if (!emitted) {
+            dropped++;
+          }
+          remove(i, kind);
+        }
+      }
+    }
+    out.interaction(eraseMarker(e));
+    out.erased(e, dropped);
   }
 
   /** Resolves everything still held, as if stream time passed every deadline: the end of a log. */
@@ -385,7 +459,12 @@ public final class Joiner {
   }
 
   static String userItemIndexPrefix(char kind, String user, String item) {
-    return "U|" + kind + "|" + lp(user) + lp(item) + "|";
+    return userIndexPrefix(kind, user) + lp(item) + "|";
+  }
+
+  /** The common start of every (user, item) index key of this user and kind (lp makes it unambiguous). */
+  static String userIndexPrefix(char kind, String user) {
+    return "U|" + kind + "|" + lp(user);
   }
 
   static String expiryKey(long deadline, char kind, String eventId) {

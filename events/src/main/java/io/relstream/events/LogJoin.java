@@ -15,6 +15,12 @@ import java.util.function.Consumer;
  * emits the same set of interactions as the ingest app did for that partition. {@link #finish} ends the log:
  * stream time passes every deadline, so held impressions and clicks are resolved, not lost.
  *
+ * <p>An {@link io.relstream.schemas.avro.Erasure} is applied as the app applies it ({@link Joiner}): the
+ * user's held events are dropped (those already past their deadline are emitted first, as decided) and the
+ * same {@code ERASE_USER} marker is emitted, so a consumer of a replay sees what a consumer of the
+ * interactions topic sees and must apply the marker itself (drop the user's earlier interactions). An
+ * erasure does not move stream time.
+ *
  * <p>What the live app does besides, and a replay does not: checks against the broker's limits (a replay
  * writes nothing to a broker) and dead letters (a replay counts rejections by reason instead).
  */
@@ -25,6 +31,7 @@ public final class LogJoin {
   private long accepted;
   private long duplicates;
   private long emitted;
+  private long erasures;
 
   /** @param out receives each interaction as it is decided */
   public LogJoin(Joiner.Settings settings, Consumer<Interaction> out) {
@@ -46,7 +53,11 @@ public final class LogJoin {
     if (bad.isPresent()) {
       return reject(bad.get().rejection().label(), bad.get().reason());
     }
-    streamTime = Math.max(streamTime, Joiner.timestamp(event));
+    if (Joiner.isErasure(event)) {
+      erasures++;
+    } else {
+      streamTime = Math.max(streamTime, Joiner.timestamp(event));
+    }
     Joiner.Verdict v = joiner.process(event, streamTime);
     joiner.expire(streamTime);
     switch (v.outcome()) {
@@ -81,6 +92,11 @@ public final class LogJoin {
 
   public long emitted() {
     return emitted;
+  }
+
+  /** Erasures applied (counted in {@link #accepted} too). */
+  public long erasures() {
+    return erasures;
   }
 
   /** Rejected events by reason label ({@link EventValidator.Rejection#label()}, {@code too_many_held}, ...). */

@@ -11,6 +11,7 @@ import io.relstream.events.EventValidator.Rejection;
 import io.relstream.events.EventValidator.Result;
 import io.relstream.schemas.EventTime;
 import io.relstream.schemas.avro.Click;
+import io.relstream.schemas.avro.Erasure;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
 import java.time.Clock;
@@ -224,6 +225,38 @@ class EventValidatorTest {
         .build();
     assertReason(ev(c), Rejection.BAD_ID, "field 'item' is 300 UTF-8 bytes (max 256)");
     assertEquals(Optional.empty(), EventValidator.check(ev(Click.newBuilder(c).setItem("i9").build()), NOW));
+  }
+
+  @Test
+  void anErasureIsBuiltForAValidUserIdAndRefusedForABadOne() {
+    Result r = v.erasure("u1", "req-1");
+    assertTrue(r.isValid(), r::reason);
+    assertEquals(Event.newBuilder().setPayload(Erasure.newBuilder().setUser("u1").setRequestId("req-1")
+        .setRequestedAt(NOW).build()).setArrivalTime(NOW).build(), r.event(), "requested and arrived now");
+    assertEquals(Optional.empty(), EventValidator.check(r.event(), 0), "what the collector builds passes the check");
+    Result empty = v.erasure("", "req-2");
+    assertEquals(Rejection.BAD_ID, empty.rejection());
+    assertEquals("user id is empty", empty.reason());
+    Result longId = v.erasure("\u00e9".repeat(129), "req-3");
+    assertEquals(Rejection.BAD_ID, longId.rejection());
+    assertEquals("user id is 258 UTF-8 bytes (max 256)", longId.reason());
+    assertTrue(v.erasure("\u00e9".repeat(128), "req-4").isValid(), "256 bytes are allowed, as for events");
+  }
+
+  @Test
+  void erasuresFromOtherProducersAreRevalidated() {
+    Erasure good = Erasure.newBuilder().setUser("u1").setRequestId("req-1").setRequestedAt(NOW - 1000).build();
+    assertEquals(Optional.empty(), EventValidator.check(ev(good), NOW));
+    assertReason(ev(Erasure.newBuilder(good).setUser("").build()), Rejection.BAD_ID, "field 'user' is empty");
+    assertReason(ev(Erasure.newBuilder(good).setUser("x".repeat(300)).build()), Rejection.BAD_ID,
+        "field 'user' is 300 UTF-8 bytes (max 256)");
+    assertReason(ev(Erasure.newBuilder(good).setRequestId("").build()), Rejection.BAD_ID,
+        "field 'requestId' is empty");
+    assertReason(ev(Erasure.newBuilder(good).setRequestedAt(5).build()), Rejection.BAD_TIMESTAMP,
+        "timestamp 5 is before 2000-01-01T00:00:00Z");
+    Result ahead = EventValidator.check(ev(Erasure.newBuilder(good).setRequestedAt(NOW + 3_600_000L).build()), NOW)
+        .orElseThrow();
+    assertEquals(Rejection.BAD_TIMESTAMP, ahead.rejection(), "requestedAt leads the arrival like an event time");
   }
 
   private void assertReason(Event e, Rejection r, String reason) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.relstream.schemas.avro.Click;
+import io.relstream.schemas.avro.Erasure;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
 import io.relstream.schemas.avro.Interaction;
@@ -37,7 +38,9 @@ class JoinerTest {
     long st = 0;
     int n = 0;
     for (Event e : log) {
-      st = Math.max(st, Joiner.timestamp(e));
+      if (!Joiner.isErasure(e)) {
+        st = Math.max(st, Joiner.timestamp(e));
+      }
       j.process(e, st);
       if (every > 0 && ++n % every == 0) {
         j.expire(st);
@@ -45,6 +48,11 @@ class JoinerTest {
     }
     j.finish();
     return out;
+  }
+
+  static Event erase(String user, String requestId, long requestedAt) {
+    return Event.newBuilder().setPayload(Erasure.newBuilder().setUser(user).setRequestId(requestId)
+        .setRequestedAt(requestedAt).build()).setArrivalTime(requestedAt).build();
   }
 
   static Map<String, String> byEventId(List<Interaction> out) {
@@ -139,6 +147,105 @@ class JoinerTest {
     assertTrue(v.reason().contains("3 impressions of this user and item"), v.reason());
     // once stream time passes their deadline the three no longer count, expired or not
     assertEquals(Joiner.Outcome.ACCEPTED, j.process(imp("i4", "u", "x", T0 + W + 1, null), T0 + W + 1).outcome());
+  }
+
+  @Test
+  void anErasureDropsTheUsersHeldEventsForGoodAndEmitsOneMarker() {
+    for (int every : new int[] {0, 1}) {
+      List<Event> log = List.of(
+          imp("a", "u", "x", T0, "r1"),                      // held, never clicked before the erasure
+          click("cb", "u", "y", T0 + 100, null),             // held, before its impression
+          imp("c", "u", "z", T0 + 200, null),
+          click("cc", "u", "z", T0 + 300, null),             // joins c: emitted before the erasure
+          imp("o", "v", "x", T0 + 400, "r1"),                // another user's, held: stays
+          click("oc", "u1", "x", T0 + 450, null),            // user "u1" is not "u": stays held
+          erase("u", "req-9", T0 + 500),
+          click("ca", "u", "x", T0 + 600, "r1"),             // after the erasure: a is gone, nothing to join
+          imp("b", "u", "y", T0 + 700, null),                // cannot claim cb: dropped with the erasure
+          imp("end", "w", "e", T0 + 10 * W, null));          // moves stream time past every deadline
+      List<Interaction> out = run(log, every);
+      Map<String, String> m = byEventId(out);
+      assertEquals("1 CLICKED_IMPRESSION", m.get("c"), "decided before the erasure");
+      assertEquals(null, m.get("a"), "a held impression of u is never emitted after the erasure");
+      assertEquals(null, m.get("cb"), "nor a held click");
+      assertEquals("0 ERASE_USER", m.get("req-9"));
+      assertEquals("1 CLICK_WITHOUT_IMPRESSION", m.get("ca"), "u's later events are joined afresh");
+      assertEquals("0 UNCLICKED_IMPRESSION", m.get("b"));
+      assertEquals("0 UNCLICKED_IMPRESSION", m.get("o"), "v's held impression is kept");
+      assertEquals("1 CLICK_WITHOUT_IMPRESSION", m.get("oc"), "u1's held click is kept");
+      assertEquals(7, out.size(), m.toString());
+      Interaction marker = out.stream().filter(i -> i.getSource() == InteractionSource.ERASE_USER).findFirst()
+          .orElseThrow();
+      assertEquals(Interaction.newBuilder().setEventId("req-9").setUser("u").setItem("").setTimestamp(T0 + 500)
+          .setLabel(0).setSource(InteractionSource.ERASE_USER).setRequestId(null).setPosition(null)
+          .setPropensity(null).build(), marker, "the contract's marker");
+      List<String> order = out.stream().map(Interaction::getEventId).toList();
+      assertTrue(order.indexOf("c") < order.indexOf("req-9") && order.indexOf("req-9") < order.indexOf("ca"),
+          "the marker sits between u's events before and after the erasure: " + order);
+    }
+  }
+
+  @Test
+  void whatWasDecidedBeforeAnErasureIsEmittedBeforeItWhetherOrNotExpiryRan() {
+    // stream time passes i's deadline with v's event; the erasure comes before any expiry in run(log, 0)
+    List<Event> log = List.of(imp("i", "u", "x", T0, null), click("k", "u", "q", T0 + 10, null),
+        imp("h", "u", "y", T0 + W, null), imp("o", "v", "y", T0 + W + 11, null), erase("u", "req", T0 + W + 20));
+    for (int every : new int[] {0, 1}) {
+      List<Interaction> out = run(log, every);
+      List<String> order = out.stream().map(i -> i.getEventId() + " " + i.getSource()).toList();
+      assertEquals(List.of("i UNCLICKED_IMPRESSION", "k CLICK_WITHOUT_IMPRESSION", "req ERASE_USER"),
+          order.subList(0, 3).stream().sorted().toList(), "expiry every " + every + ": " + order);
+      assertEquals("req ERASE_USER", order.get(2), "decided ones first: " + order);
+      assertEquals(List.of("o UNCLICKED_IMPRESSION"), order.subList(3, order.size()), "h (still held) is dropped");
+    }
+  }
+
+  @Test
+  void anErasureCountsWhatItDroppedAndNeverTouchesUsersWithSimilarIds() {
+    List<Interaction> out = new ArrayList<>();
+    int[] dropped = {-1};
+    Joiner j = Joiner.inMemory(SETTINGS, new Joiner.Output() {
+      @Override
+      public void interaction(Interaction i) {
+        out.add(i);
+      }
+
+      @Override
+      public void erased(Erasure e, int n) {
+        dropped[0] = n;
+      }
+    });
+    // ids chosen against the index layout U|kind|len:user len:item|: a prefix or a length-looking id
+    List<String> others = List.of("1", "u1", "1:u", "uu", "u|", "");
+    for (String user : others) {
+      if (!user.isEmpty()) {
+        j.process(imp("i-" + user, user, "1:ux", T0, null), T0);
+      }
+    }
+    j.process(imp("i-u", "u", "x", T0, null), T0);
+    j.process(click("c-u", "u", "1:u", T0, null), T0);
+    j.process(imp("i2-u", "u", "1:u", T0 - 1, "r"), T0);  // claims c-u: emitted, held for repeats
+    assertEquals(Joiner.Outcome.ACCEPTED, j.process(erase("u", "req", T0), T0).outcome());
+    assertEquals(1, dropped[0], "i-u only: c-u and i2-u were emitted already");
+    j.finish();
+    List<String> ids = out.stream().map(Interaction::getEventId).sorted().toList();
+    assertEquals(List.of("i-1", "i-1:u", "i-u1", "i-uu", "i-u|", "i2-u", "req"), ids);
+  }
+
+  @Test
+  void logJoinAppliesAnErasureWithoutMovingStreamTime() {
+    List<Interaction> out = new ArrayList<>();
+    LogJoin lj = new LogJoin(SETTINGS, out::add);
+    lj.offer(imp("i", "v", "x", T0, null), T0);
+    lj.offer(imp("j", "u", "x", T0, null), T0);
+    // requested (and arrived) long after: were it stream time, i would be resolved now
+    assertTrue(lj.offer(erase("u", "req", T0 + 10 * W), T0 + 10 * W).isEmpty());
+    assertEquals(List.of("req"), out.stream().map(Interaction::getEventId).toList());
+    assertEquals(1, lj.erasures());
+    assertTrue(lj.offer(erase("", "bad", T0), T0).isPresent(), "an erasure of a bad user id is rejected");
+    assertEquals(Map.of("bad_id", 1L), lj.rejected());
+    lj.finish();
+    assertEquals(List.of("req", "i"), out.stream().map(Interaction::getEventId).toList(), "j was dropped");
   }
 
   @Test

@@ -8,16 +8,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.relstream.events.EventValidator;
+import io.relstream.events.Joiner;
+import io.relstream.http.ApiException;
+import io.relstream.http.ApiRequest;
 import io.relstream.http.ApiResponse;
 import io.relstream.http.HardenedHttpServer;
 import io.relstream.http.HttpLimits;
 import io.relstream.http.Routes;
+import io.relstream.http.Uris;
 import io.relstream.schemas.Codecs;
 import io.relstream.schemas.Topics;
-import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.DeadLetter;
+import io.relstream.schemas.avro.Erasure;
 import io.relstream.schemas.avro.Event;
-import io.relstream.schemas.avro.Impression;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -30,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +62,14 @@ import org.slf4j.LoggerFactory;
  *       and should split it); 408, 415, 431 and 503 from the server's other limits;</li>
  *   <li>503 when Kafka did not acknowledge a record within the send timeout: nothing is dropped silently,
  *       the client should retry (the streams app de-duplicates by event id);</li>
+ *   <li>{@code DELETE /users/{id}} (one path segment, percent-decoded, an encoded {@code /} part of the id):
+ *       the user asks to be forgotten. The id follows the rules of event user ids; a bad one is 400
+ *       {@code {"error": ...}} and nothing is written. Otherwise an {@link Erasure} (a fresh random UUID as
+ *       {@code requestId}, {@code requestedAt} = arrival = the clock's now) goes to {@link Topics#EVENTS}
+ *       keyed by the user id, like the user's events, so it is applied after the ones written before it;
+ *       202 {@code {"user": id, "requestId": ..., "requestedAt": ms, "status": "accepted"}} once Kafka
+ *       acknowledged it; 503 with {@code Retry-After} under backpressure or when Kafka did not acknowledge
+ *       (retry: erasing twice is harmless);</li>
  *   <li>405 for a wrong method, 404 for an unknown path; {@code GET /health}, {@code GET /ready} (see
  *       {@link Health}) and {@code GET /metrics} (Prometheus text of {@link IngestMetrics} and the server's
  *       counters).</li>
@@ -75,6 +87,10 @@ final class Collector implements AutoCloseable {
   static final String BODIES_REJECTED = "collector_bodies_rejected";
   static final String KAFKA_FAILURES = "collector_kafka_failures";
   static final String BACKPRESSURE = "collector_backpressure";
+  static final String ERASURES_ACCEPTED = "collector_erasures_accepted";
+  static final String ERASURES_REJECTED = "collector_erasures_rejected";
+  /** The erasure route's prefix: {@code DELETE /users/{id}}. */
+  static final String USERS = "/users/";
 
   /** An HTTP answer: status and JSON body. */
   /** @param retryAfterSeconds the Retry-After of a 503 */
@@ -134,7 +150,9 @@ final class Collector implements AutoCloseable {
         .declare(REJECTED, "Events rejected by the collector, by reason class.")
         .declare(BODIES_REJECTED, "Request bodies rejected as a whole, by reason.")
         .declare(KAFKA_FAILURES, "Requests answered 503 because Kafka did not acknowledge a record.")
-        .declare(BACKPRESSURE, "Requests answered 503 because the streams app was over its backlog bound.");
+        .declare(BACKPRESSURE, "Requests answered 503 because the streams app was over its backlog bound.")
+        .declare(ERASURES_ACCEPTED, "Erasures of users (DELETE /users/{id}) written to the events topic.")
+        .declare(ERASURES_REJECTED, "Erasure requests refused with 400, by reason class.");
   }
 
   int maxBodyBytes() {
@@ -151,15 +169,9 @@ final class Collector implements AutoCloseable {
    * with 413 before reading it: the client still has it and is told to split it).
    */
   Response handleEvents(byte[] body) {
-    Backlog b = backlog;
-    if (b != null && b.over()) {
-      metrics.inc(BACKPRESSURE);
-      Map<String, Object> err = new LinkedHashMap<>();
-      err.put("error", "the pipeline is " + b.events() + " events behind (bound " + b.maxEvents()
-          + "): nothing was accepted; retry after " + BACKPRESSURE_RETRY_SECONDS + " s");
-      err.put("backlog", b.events());
-      err.put("retryAfterSeconds", BACKPRESSURE_RETRY_SECONDS);
-      return new Response(503, json(err), BACKPRESSURE_RETRY_SECONDS);
+    Response busy = backpressured();
+    if (busy != null) {
+      return busy;
     }
     List<Future<RecordMetadata>> sends = new ArrayList<>();
     List<Item> items;
@@ -217,6 +229,62 @@ final class Collector implements AutoCloseable {
     return new Response(202, json(answer));
   }
 
+  /** The 503 while the pipeline is over its backlog bound, else null. */
+  private Response backpressured() {
+    Backlog b = backlog;
+    if (b == null || !b.over()) {
+      return null;
+    }
+    metrics.inc(BACKPRESSURE);
+    Map<String, Object> err = new LinkedHashMap<>();
+    err.put("error", "the pipeline is " + b.events() + " events behind (bound " + b.maxEvents()
+        + "): nothing was accepted; retry after " + BACKPRESSURE_RETRY_SECONDS + " s");
+    err.put("backlog", b.events());
+    err.put("retryAfterSeconds", BACKPRESSURE_RETRY_SECONDS);
+    return new Response(503, json(err), BACKPRESSURE_RETRY_SECONDS);
+  }
+
+  /**
+   * Handles one {@code DELETE /users/{id}}, {@code user} already percent-decoded: writes the user's
+   * {@link Erasure} to the events topic, keyed by the user id (see the class comment for the answers).
+   */
+  Response handleErasure(String user) {
+    Response busy = backpressured();
+    if (busy != null) {
+      return busy;
+    }
+    EventValidator.Result r = validator.erasure(user, UUID.randomUUID().toString());
+    if (!r.isValid()) {
+      metrics.inc(ERASURES_REJECTED, r.rejection().label());
+      return error(400, r.reason());
+    }
+    Event e = r.event();
+    Erasure x = (Erasure) e.getPayload();
+    List<Future<RecordMetadata>> sends = new ArrayList<>();
+    Response kafka = sendAndWait(() -> sends.add(producer.send(new ProducerRecord<>(Topics.EVENTS, null,
+        e.getArrivalTime(), x.getUser(), Codecs.EVENT.encode(e)))), sends);
+    if (kafka != null) {
+      return kafka;
+    }
+    metrics.inc(ERASURES_ACCEPTED);
+    LOG.info("erasure {} of a user written to {}", x.getRequestId(), Topics.EVENTS);
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("user", x.getUser());
+    answer.put("requestId", x.getRequestId());
+    answer.put("requestedAt", x.getRequestedAt());
+    answer.put("status", "accepted");
+    return new Response(202, json(answer));
+  }
+
+  /** The user id of {@code DELETE /users/{id}}: one raw segment, percent-decoded (an encoded '/' is kept). */
+  static String userOf(ApiRequest r) throws ApiException {
+    String rest = r.rawPath().substring(USERS.length());
+    if (rest.indexOf('/') >= 0) {
+      throw new ApiException(404, "no such resource: " + r.path());
+    }
+    return Uris.percentDecode(rest, false);
+  }
+
   /** Runs {@code sending}, then waits for every future; null when all were acknowledged, else a 503. */
   private Response sendAndWait(Runnable sending, List<Future<RecordMetadata>> sends) {
     long deadline = System.nanoTime() + sendTimeout.toNanos();
@@ -251,7 +319,7 @@ final class Collector implements AutoCloseable {
   }
 
   private static String user(Event e) {
-    return e.getPayload() instanceof Impression i ? i.getUser() : ((Click) e.getPayload()).getUser();
+    return Joiner.user(e);
   }
 
   /** Splits a body into events: a JSON array, or NDJSON. */
@@ -389,7 +457,8 @@ final class Collector implements AutoCloseable {
     }
     Routes routes = new Routes();
     if (acceptEvents) {
-      routes.post("/events", r -> respond(handleEvents(r.body())));
+      routes.post("/events", r -> respond(handleEvents(r.body())))
+          .addPrefix("DELETE", USERS, r -> respond(handleErasure(userOf(r))));
     }
     routes.get("/health", r -> health(health.get(), false))
         .get("/ready", r -> health(health.get(), true))

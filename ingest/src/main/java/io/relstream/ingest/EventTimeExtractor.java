@@ -16,7 +16,10 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
  * (the {@link io.relstream.schemas.EventTime} rule against its arrival time included) and that the broker
  * would accept ({@link WriteGuard}). A record that fails must not move stream time (a bogus timestamp would
  * expire every held impression), so it gets the partition's current time ({@code partitionTime}), or 0
- * before the partition has any; the processor sends it to the dead-letter topic with the reason.
+ * before the partition has any; the processor sends it to the dead-letter topic with the reason. A valid
+ * {@link io.relstream.schemas.avro.Erasure} gets the partition's time too: its {@code requestedAt} is the
+ * collector's clock, not an event of the join, and stream time counts events only ({@link Joiner}), as the
+ * replay's {@link io.relstream.events.LogJoin} does.
  *
  * <p>The Kafka record's timestamp (the arrival time of an event without a stamped one) is not visible to a
  * processor, which sees only the extracted time, so the extractor hands it on in the header
@@ -38,7 +41,7 @@ final class EventTimeExtractor implements TimestampExtractor {
     if (record.value() instanceof byte[] bytes) {
       try {
         Event e = Codecs.EVENT.decode(bytes);
-        if (EventValidator.check(e, record.timestamp()).isEmpty()) {
+        if (EventValidator.check(e, record.timestamp()).isEmpty() && !Joiner.isErasure(e)) {
           long ts = Joiner.timestamp(e);
           if (guard.timestampRefused(ts) == null) {
             return ts;

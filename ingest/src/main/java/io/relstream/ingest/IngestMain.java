@@ -339,7 +339,7 @@ public final class IngestMain {
       InetSocketAddress address = collector.start(c.host(), c.port(), c.token(), health, c.role().collector());
       LOG.info("{} listening on http://{}:{} (/health, /ready, /metrics{}); role {}, streams app '{}' on '{}' from {},"
           + " state in {}", c.role().collector() ? "collector" : "streams app", address.getHostString(),
-          address.getPort(), c.role().collector() ? ", POST /events" : "", c.role().name().toLowerCase(java.util.Locale.ROOT),
+          address.getPort(), c.role().collector() ? ", POST /events, DELETE /users/{id}" : "", c.role().name().toLowerCase(java.util.Locale.ROOT),
           c.applicationId(), Topics.EVENTS, c.bootstrap(), c.stateDir());
       App started = new App(streams, collector, producer, address, metrics);
       started.backlog = backlog;

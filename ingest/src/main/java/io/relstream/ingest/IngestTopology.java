@@ -8,6 +8,7 @@ import io.relstream.schemas.EventTime;
 import io.relstream.schemas.Topics;
 import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.DeadLetter;
+import io.relstream.schemas.avro.Erasure;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Interaction;
 import io.relstream.schemas.avro.InteractionSource;
@@ -59,6 +60,12 @@ import org.apache.kafka.streams.state.Stores;
  * <p><b>De-duplication.</b> A valid event whose id was seen within the retention (default 1 h of stream time
  * after its first sight) is dropped and counted. Duplicates are detected only among valid events.
  *
+ * <p><b>Erasure.</b> An {@link Erasure} of user U (the collector's {@code DELETE /users/{id}}) is validated like
+ * an event (a bad user id is dead-lettered with the reason) and applied by {@link Joiner}: U's held impressions
+ * and clicks are dropped from the stores, so none is emitted later, and one {@code ERASE_USER} interaction
+ * goes to {@code interactions} keyed by U, after U's interactions decided before it. It does not move stream
+ * time. Counted: {@value #ERASURES}, {@value #ERASED_HELD}.
+ *
  * <p>The join rules are {@link Joiner}'s.
  */
 final class IngestTopology {
@@ -82,6 +89,8 @@ final class IngestTopology {
   static final String EMITTED_PREFIX = "streams_interactions_";
   static final String REFUSED_WRITES = "streams_writes_refused";
   static final String TRUNCATED = "streams_dead_letters_truncated";
+  static final String ERASURES = "streams_erasures";
+  static final String ERASED_HELD = "streams_erased_held_events";
   /** Held events of one kind under one join-index key (bounds a changelog record to about 300 KB). */
   static final int MAX_HELD_PER_KEY = Joiner.MAX_HELD_PER_KEY;
 
@@ -126,9 +135,11 @@ final class IngestTopology {
         .declare(VALID, "Valid, first-seen events processed by the streams app.")
         .declare(REPEAT_CLICKS, "Clicks dropped because they only matched an already clicked impression.")
         .declare(REFUSED_WRITES, "Interactions dead-lettered instead of written because the broker would refuse them.")
-        .declare(TRUNCATED, "Dead letters whose payload was cut to fit the broker's record size limit.");
+        .declare(TRUNCATED, "Dead letters whose payload was cut to fit the broker's record size limit.")
+        .declare(ERASURES, "Erasures of users applied (each emits one ERASE_USER interaction).")
+        .declare(ERASED_HELD, "Held impressions and clicks dropped unemitted by an erasure of their user.");
     for (InteractionSource s : List.of(InteractionSource.CLICKED_IMPRESSION, InteractionSource.UNCLICKED_IMPRESSION,
-        InteractionSource.CLICK_WITHOUT_IMPRESSION)) {
+        InteractionSource.CLICK_WITHOUT_IMPRESSION, InteractionSource.ERASE_USER)) {
       m.declare(EMITTED_PREFIX + s.name().toLowerCase(Locale.ROOT), "Interactions emitted with source " + s + ".");
     }
   }
@@ -164,6 +175,12 @@ final class IngestTopology {
             @Override
             public void repeatClick(Click c) {
               config.metrics().inc(REPEAT_CLICKS);
+            }
+
+            @Override
+            public void erased(Erasure e, int dropped) {
+              config.metrics().inc(ERASURES);
+              config.metrics().add(ERASED_HELD, "", dropped);
             }
           });
       context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::expire);

@@ -61,6 +61,12 @@ class BackpressureIT extends BrokerTest {
       String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString()).body();
       assertTrue(metrics.contains("relstream_ingest_collector_backpressure_total 1"), metrics);
+      // an erasure is refused alike while the pipeline is behind: it would wait behind the backlog anyway
+      HttpResponse<String> erase = http.send(HttpRequest.newBuilder(URI.create(base + "/users/u1")).DELETE().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, erase.statusCode(), erase.body());
+      assertEquals("2", erase.headers().firstValue("Retry-After").orElse(""));
+      assertTrue(M.readTree(erase.body()).get("error").asText().contains("events behind"), erase.body());
       assertTrue(metrics.contains("relstream_ingest_backlog_max_events 300"), metrics);
 
       app.streams.resume();

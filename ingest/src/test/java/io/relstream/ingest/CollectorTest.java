@@ -11,6 +11,7 @@ import io.relstream.schemas.Codecs;
 import io.relstream.schemas.Topics;
 import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.DeadLetter;
+import io.relstream.schemas.avro.Erasure;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
 import java.nio.ByteBuffer;
@@ -136,6 +137,51 @@ class CollectorTest {
     }
     assertEquals(4, metrics.get(Collector.BODIES_REJECTED, "not_json"));
     assertEquals(1, metrics.get(Collector.BODIES_REJECTED, "empty"));
+  }
+
+  @Test
+  void anErasureIsWrittenKeyedByTheUserWithAFreshRequestId() throws Exception {
+    Collector c = collector(1 << 20, Duration.ofSeconds(5));
+    Collector.Response r = c.handleErasure("u/1 \u00e9");
+    assertEquals(202, r.status(), r.json());
+    JsonNode j = M.readTree(r.json());
+    assertEquals("u/1 \u00e9", j.get("user").asText());
+    assertEquals("accepted", j.get("status").asText());
+    assertEquals(NOW, j.get("requestedAt").asLong());
+    String requestId = j.get("requestId").asText();
+    assertEquals(requestId, java.util.UUID.fromString(requestId).toString(), "a UUID");
+    List<ProducerRecord<String, byte[]>> ev = sent(Topics.EVENTS);
+    assertEquals(1, ev.size());
+    assertEquals("u/1 \u00e9", ev.get(0).key(), "keyed like the user's events");
+    assertEquals(NOW, ev.get(0).timestamp(), "the record's timestamp is the arrival time");
+    assertEquals(Event.newBuilder().setPayload(Erasure.newBuilder().setUser("u/1 \u00e9").setRequestId(requestId)
+        .setRequestedAt(NOW).build()).setArrivalTime(NOW).build(), Codecs.EVENT.decode(ev.get(0).value()));
+    assertEquals(1, metrics.get(Collector.ERASURES_ACCEPTED));
+    assertTrue(!requestId.equals(M.readTree(c.handleErasure("u2").json()).get("requestId").asText()),
+        "every request gets its own id");
+  }
+
+  @Test
+  void anErasureOfABadUserIdIs400AndWritesNothing() throws Exception {
+    Collector c = collector(1 << 20, Duration.ofSeconds(5));
+    Collector.Response r = c.handleErasure("");
+    assertEquals(400, r.status());
+    assertEquals("user id is empty", M.readTree(r.json()).get("error").asText());
+    r = c.handleErasure("x".repeat(257));
+    assertEquals(400, r.status());
+    assertEquals("user id is 257 UTF-8 bytes (max 256)", M.readTree(r.json()).get("error").asText());
+    assertEquals(List.of(), producer.history(), "no erasure, no dead letter");
+    assertEquals(2, metrics.get(Collector.ERASURES_REJECTED, "bad_id"));
+    assertEquals(0, metrics.get(Collector.ERASURES_ACCEPTED));
+  }
+
+  @Test
+  void anErasureKafkaDidNotAcknowledgeIs503() throws Exception {
+    producer.sendException = new TimeoutException("broker down");
+    Collector.Response r = collector(1 << 20, Duration.ofSeconds(5)).handleErasure("u1");
+    assertEquals(503, r.status());
+    assertTrue(M.readTree(r.json()).get("error").asText().contains("broker down"), r.json());
+    assertEquals(0, metrics.get(Collector.ERASURES_ACCEPTED));
   }
 
   @Test

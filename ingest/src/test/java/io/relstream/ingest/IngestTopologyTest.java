@@ -8,6 +8,7 @@ import io.relstream.schemas.Codecs;
 import io.relstream.schemas.Topics;
 import io.relstream.schemas.avro.Click;
 import io.relstream.schemas.avro.DeadLetter;
+import io.relstream.schemas.avro.Erasure;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Impression;
 import io.relstream.schemas.avro.Interaction;
@@ -440,6 +441,78 @@ class IngestTopologyTest {
     Click lateClick = click("e2", "u1", "i8", T0, null);
     send(lateClick);
     assertEquals(List.of(clickOnly(lateClick)), out());
+  }
+
+  /** An erasure as the collector writes it: arrival = requestedAt = the record's timestamp. */
+  private byte[] sendErasure(String user, String requestId, long requestedAt) {
+    byte[] value = Codecs.EVENT.encode(Event.newBuilder().setPayload(Erasure.newBuilder().setUser(user)
+        .setRequestId(requestId).setRequestedAt(requestedAt).build()).setArrivalTime(requestedAt).build());
+    events.pipeInput(user, value, requestedAt);
+    return value;
+  }
+
+  static Interaction marker(String user, String requestId, long requestedAt) {
+    return Interaction.newBuilder().setEventId(requestId).setUser(user).setItem("").setTimestamp(requestedAt)
+        .setLabel(0).setSource(InteractionSource.ERASE_USER).setRequestId(null).setPosition(null).setPropensity(null)
+        .build();
+  }
+
+  @Test
+  void anErasureDropsTheUsersHeldEventsForGoodWhileAnotherUsersStayAndEmitsOneMarker() {
+    Impression a = imp("e1", "u1", "i9", T0, "r1", 1, 0.2);             // held
+    Click early = click("e2", "u1", "i8", T0 + 1000, null);               // held, before its impression
+    Impression c = imp("e3", "u1", "i7", T0, null, 2, 0.3);              // clicked by e5 before the erasure
+    Impression other = imp("e4", "u2", "i9", T0, "r1", 1, 0.2);         // same request and item, another user
+    send(a);
+    send(early);
+    send(c);
+    send(click("e5", "u1", "i7", T0 + 2000, null));
+    send(other);
+    assertEquals(List.of(clicked(c)), out());
+    org.apache.kafka.streams.state.KeyValueStore<String, byte[]> pending =
+        driver.getKeyValueStore(IngestTopology.PENDING_STORE);
+    assertTrue(pending.get("e1") != null && pending.get("e2") != null, "held before the erasure");
+
+    sendErasure("u1", "req-1", T0 + 3000);
+    assertEquals(List.of(marker("u1", "req-1", T0 + 3000)), out(), "one marker, keyed by the user");
+    assertEquals(null, pending.get("e1"), "gone from the store, not merely hidden");
+    assertEquals(null, pending.get("e2"));
+    assertEquals(null, pending.get("e3"), "the clicked impression held for repeat clicks too");
+    assertTrue(pending.get("e4") != null, "u2's impression stays held");
+
+    // u1's click that would have joined e1 by request: it finds nothing of u1 now (e4 is u2's)
+    Click after = click("e6", "u1", "i9", T0 + 4000, "r1");
+    send(after);
+    assertEquals(List.of(), out());
+    tick(T0 + 4000 + W + 1);
+    // in deadline order e1 (T0 + W), e4 (T0 + W), e2 (T0 + 1000 + W), e6: the erased ones never come out
+    assertEquals(List.of(unclicked(other), clickOnly(after)), out());
+    tick(T0 + 10 * W);
+    assertEquals(List.of(), out());
+    assertEquals(1, metrics.get(IngestTopology.ERASURES));
+    assertEquals(2, metrics.get(IngestTopology.ERASED_HELD), "e1 and e2; e3 had been emitted");
+    assertEquals(1, metrics.get(IngestTopology.EMITTED_PREFIX + "erase_user"));
+    assertTrue(metrics.prometheus().contains("relstream_ingest_streams_interactions_erase_user_total 1\n"));
+  }
+
+  @Test
+  void anErasureDoesNotMoveStreamTimeAndOneOfABadUserIdIsDeadLettered() {
+    Impression i = imp("e1", "u2", "i9", T0, null, null, null);
+    send(i);
+    // requested long after e1's deadline: were it stream time, e1 would be resolved now
+    sendErasure("u1", "req-1", T0 + 2 * W);
+    assertEquals(List.of(marker("u1", "req-1", T0 + 2 * W)), out());
+    byte[] bad = sendErasure("", "req-2", T0 + 2 * W);
+    assertEquals(List.of(), out(), "no marker for a bad erasure");
+    List<DeadLetter> d = dead();
+    assertEquals(1, d.size());
+    assertEquals("invalid event: field 'user' is empty", d.get(0).getReason());
+    assertArrayEquals(bad, bytes(d.get(0)));
+    assertEquals(1, metrics.get(IngestTopology.INVALID, "bad_id"));
+    tick(T0 + W);
+    assertEquals(List.of(), out(), "stream time is T0 + W, not T0 + 2W");
+    tick(T0 + W + 1);
+    assertEquals(List.of(unclicked(i)), out());
   }
 
   @Test

@@ -5,8 +5,10 @@ import io.relstream.core.topk.DebiasedPopularity;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An immutable snapshot of the item rows that top-k scans: the factors as {@link ItemTiles} (the scan's
@@ -16,7 +18,7 @@ import java.util.Map;
  *
  * <p><b>Copy-on-write.</b> {@link #with} returns a new snapshot and leaves this one untouched: updating
  * existing items copies only the tiles and attribute chunks they live in ({@link #CHUNK} items each) and
- * shares the rest, in O(touched chunks); a batch that adds items rebuilds the snapshot in
+ * shares the rest, in O(touched chunks); a batch that adds or removes items rebuilds the snapshot in
  * O(count * dim + m log m). A reader that holds a snapshot therefore sees every row of a batch before or
  * after it, never a half-written vector, with no lock, and a newer snapshot never has a lower version.
  */
@@ -127,6 +129,14 @@ final class ItemTable {
    * {@code max(this version, version)}, updated at the newest row timestamp. Every vector must have the table's dimension (the first row sets it).
    */
   ItemTable with(List<Map.Entry<String, Values.ItemRow>> rows, long version) {
+    return with(rows, List.of(), version);
+  }
+
+  /**
+   * As {@link #with(List, long)}, and without the items {@code removed} (unknown ids are ignored; an id that
+   * is also among {@code rows} is kept with its new row). Removing rebuilds the snapshot.
+   */
+  ItemTable with(List<Map.Entry<String, Values.ItemRow>> rows, java.util.Collection<String> removed, long version) {
     int d = dim;
     Map<String, Values.ItemRow> fresh = new HashMap<>();
     Map<Integer, Values.ItemRow> changed = new HashMap<>();
@@ -145,13 +155,20 @@ final class ItemTable {
         fresh.put(e.getKey(), row);
       }
     }
+    Set<Integer> drop = new HashSet<>();
+    for (String id : removed) {
+      int i = indexOf(id);
+      if (i >= 0 && !changed.containsKey(i)) {
+        drop.add(i);
+      }
+    }
     long v = Math.max(modelVersion, version);
     long nowMs = updatedAtMs;
     for (Map.Entry<String, Values.ItemRow> e : rows) {
       nowMs = Math.max(nowMs, e.getValue().timestamp());
     }
-    if (!fresh.isEmpty()) {
-      return rebuild(d, fresh, changed, v, nowMs);
+    if (!fresh.isEmpty() || !drop.isEmpty()) {
+      return rebuild(d, fresh, changed, drop, v, nowMs);
     }
     if (changed.isEmpty()) {
       return new ItemTable(popularity, d, count, ids, index, tiles, propensity, clicks, popScore, v, nowMs);
@@ -187,12 +204,12 @@ final class ItemTable {
     s[i / CHUNK][i % CHUNK] = (float) popularity.score(row.clicks(), row.propensity());
   }
 
-  /** Merges new ids into the sorted order; every array is rebuilt. */
+  /** Merges new ids into the sorted order and leaves out the dropped indices; every array is rebuilt. */
   private ItemTable rebuild(int d, Map<String, Values.ItemRow> fresh, Map<Integer, Values.ItemRow> changed,
-      long version, long nowMs) {
+      Set<Integer> drop, long version, long nowMs) {
     String[] added = fresh.keySet().toArray(new String[0]);
     Arrays.sort(added);
-    int n = count + added.length;
+    int n = count - drop.size() + added.length;
     String[] nextIds = new String[n];
     float[] vectors = new float[n * d];
     int chunks = (n + CHUNK - 1) / CHUNK;
@@ -203,6 +220,9 @@ final class ItemTable {
     int a = 0;
     int b = 0;
     for (int i = 0; i < n; i++) {
+      while (a < count && drop.contains(a)) {
+        a++;
+      }
       if (b >= added.length || (a < count && ids[a].compareTo(added[b]) < 0)) {
         nextIds[i] = ids[a];
         Values.ItemRow row = changed.get(a);

@@ -31,6 +31,9 @@ final class Metrics {
   private final Map<String, LongAdder> consumed = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> skipped = new ConcurrentHashMap<>();
   private final LongAdder applyFailures = new LongAdder();
+  private final LongAdder usersErased = new LongAdder();
+  private final LongAdder itemsErased = new LongAdder();
+  private final LongAdder clickHistoriesErased = new LongAdder();
   private final Map<String, Gauge> gauges = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final Map<String, Supplier<String>> infos = new ConcurrentHashMap<>();
@@ -148,6 +151,13 @@ final class Metrics {
     applyFailures.increment();
   }
 
+  /** Counts the erasures of a batch once it is applied. */
+  void erased(long users, long items, long clickHistories) {
+    usersErased.add(users);
+    itemsErased.add(items);
+    clickHistoriesErased.add(clickHistories);
+  }
+
   /** Registers a gauge {@code name} (a full metric name). */
   void gauge(String name, String help, LongSupplier value) {
     gauges.put(name, new Gauge(help, value));
@@ -192,6 +202,15 @@ final class Metrics {
     header(out, "relstream_serving_apply_failures_total", "Batches whose store write failed (retried).",
         "counter");
     out.append("relstream_serving_apply_failures_total ").append(applyFailures.sum()).append('\n');
+    header(out, "relstream_serving_users_erased_total", "Users erased by a user:ID tombstone on model-updates "
+        + "(row and clicks deleted).", "counter");
+    out.append("relstream_serving_users_erased_total ").append(usersErased.sum()).append('\n');
+    header(out, "relstream_serving_items_erased_total", "Items erased by an item:ID tombstone on model-updates.",
+        "counter");
+    out.append("relstream_serving_items_erased_total ").append(itemsErased.sum()).append('\n');
+    header(out, "relstream_serving_click_histories_erased_total", "Users' clicks deleted by an ERASE_USER "
+        + "interaction.", "counter");
+    out.append("relstream_serving_click_histories_erased_total ").append(clickHistoriesErased.sum()).append('\n');
     header(out, "relstream_serving_errors_total", "HTTP error answers by kind (4xx and 5xx).", "counter");
     for (Map.Entry<String, LongAdder> e : new TreeMap<>(errors).entrySet()) {
       out.append("relstream_serving_errors_total{kind=\"").append(e.getKey()).append("\"} ")

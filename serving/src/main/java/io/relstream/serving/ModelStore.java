@@ -23,9 +23,11 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -43,12 +45,18 @@ import org.rocksdb.WriteOptions;
  *       clicks applied since the store was created)</li>
  * </ul>
  *
- * <p>Atomicity: {@link #apply} writes one {@link Batch} (rows, clicks, the consumed offsets and the
- * counters) as one RocksDB {@code WriteBatch} with a synced WAL write, so after a crash either all of
+ * <p>Atomicity: {@link #apply} writes one {@link Batch} (rows, clicks, erasures, the consumed offsets and
+ * the counters) as one RocksDB {@code WriteBatch} with a synced WAL write, so after a crash either all of
  * a poll is in the store with its offsets, or none of it: resuming from {@link #offsets()} + 1 applies
  * every record exactly once. One thread may call {@link #apply}; queries may run concurrently from any
- * thread. The vector dimension is fixed by the first row ever stored; rows of another dimension are
- * rejected.
+ * thread, and a query reads the user's row and clicks from one RocksDB snapshot, so it sees a batch
+ * wholly or not at all (an erased user's row and clicks go together). The vector dimension is fixed by
+ * the first row ever stored; rows of another dimension are rejected.
+ *
+ * <p>Erasure ({@link Batch#eraseUser}, {@link Batch#eraseItem}, {@link Batch#eraseClicks}) deletes the rows
+ * and clicks from RocksDB, so a reopened store does not bring them back; an erased user gets the
+ * popularity fallback without any exclusion of their own; an erased item leaves the item snapshot (which
+ * is rebuilt, copy-on-write as for any change).
  */
 final class ModelStore implements AutoCloseable {
   static final String CF_USERS = "users";
@@ -313,10 +321,24 @@ final class ModelStore implements AutoCloseable {
     try (WriteBatch wb = new WriteBatch()) {
       checkOpen();
       for (Map.Entry<String, Values.UserRow> e : batch.users.entrySet()) {
-        wb.put(users, utf8(e.getKey()), Values.encodeUser(e.getValue()));
+        if (e.getValue() == null) {
+          wb.delete(users, utf8(e.getKey()));
+        } else {
+          wb.put(users, utf8(e.getKey()), Values.encodeUser(e.getValue()));
+        }
       }
       for (Map.Entry<String, Values.ItemRow> e : batch.items.entrySet()) {
-        wb.put(items, utf8(e.getKey()), Values.encodeItem(e.getValue()));
+        if (e.getValue() == null) {
+          wb.delete(items, utf8(e.getKey()));
+        } else {
+          wb.put(items, utf8(e.getKey()), Values.encodeItem(e.getValue()));
+        }
+      }
+      // the stored clicks of erased users go first; the batch holds only clicks added after each erasure
+      for (String user : batch.clicksErased) {
+        for (byte[] key : clickKeysLocked(user)) {
+          wb.delete(clicks, key);
+        }
       }
       for (Map.Entry<ByteBuffer, Long> e : batch.clicks.entrySet()) {
         wb.put(clicks, toArray(e.getKey()), Values.encodeClick(e.getValue()));
@@ -331,7 +353,16 @@ final class ModelStore implements AutoCloseable {
       lock.readLock().unlock();
     }
     // publish: the new snapshot shares the untouched tiles of the old one; readers switch at once
-    ItemTable next = table.with(new ArrayList<>(batch.items.entrySet()), newVersion);
+    List<Map.Entry<String, Values.ItemRow>> rows = new ArrayList<>();
+    List<String> removed = new ArrayList<>();
+    for (Map.Entry<String, Values.ItemRow> e : batch.items.entrySet()) {
+      if (e.getValue() == null) {
+        removed.add(e.getKey());
+      } else {
+        rows.add(e);
+      }
+    }
+    ItemTable next = table.with(rows, removed, newVersion);
     if (dim == 0) {
       dim = batch.dim;
     }
@@ -374,13 +405,20 @@ final class ModelStore implements AutoCloseable {
       snap = table;
       exclude = indices(snap, filter.exclude(), ignored);
       include = filter.include() == null ? null : indices(snap, filter.include(), ignored);
-      for (int u = 0; u < vectors.length; u++) {
-        byte[] uv = db.get(users, utf8(userIds.get(u)));
-        vectors[u] = uv == null || snap.count() == 0 ? null : Values.decodeUser(uv).vector();
-        if (uv != null && vectors[u] != null && vectors[u].length != snap.dim()) {
-          vectors[u] = null; // cannot happen through apply (dimensions are checked); answer the fallback
+      // one RocksDB snapshot (taken after the item table: rows are written before a table is published) for
+      // every user's row and clicks: a batch applied meanwhile is seen wholly or not at all
+      Snapshot at = db.getSnapshot();
+      try (ReadOptions read = new ReadOptions().setSnapshot(at)) {
+        for (int u = 0; u < vectors.length; u++) {
+          byte[] uv = db.get(users, read, utf8(userIds.get(u)));
+          vectors[u] = uv == null || snap.count() == 0 ? null : Values.decodeUser(uv).vector();
+          if (uv != null && vectors[u] != null && vectors[u].length != snap.dim()) {
+            vectors[u] = null; // cannot happen through apply (dimensions are checked); answer the fallback
+          }
+          excluded[u] = union(exclude, indices(snap, clickedItemsLocked(userIds.get(u), read), null));
         }
-        excluded[u] = union(exclude, indices(snap, clickedItemsLocked(userIds.get(u)), null));
+      } finally {
+        db.releaseSnapshot(at);
       }
     } finally {
       lock.readLock().unlock();
@@ -496,21 +534,34 @@ final class ModelStore implements AutoCloseable {
   /** Items {@code user} clicked, in key order. */
   List<String> clickedItems(String user) throws RocksDBException {
     lock.readLock().lock();
-    try {
+    try (ReadOptions read = new ReadOptions()) {
       checkOpen();
-      return clickedItemsLocked(user);
+      return clickedItemsLocked(user, read);
     } finally {
       lock.readLock().unlock();
     }
   }
 
-  private List<String> clickedItemsLocked(String user) throws RocksDBException {
+  private List<String> clickedItemsLocked(String user, ReadOptions read) throws RocksDBException {
     byte[] prefix = clickPrefix(user);
     List<String> out = new ArrayList<>();
-    try (RocksIterator it = db.newIterator(clicks)) {
+    try (RocksIterator it = db.newIterator(clicks, read)) {
       for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
         byte[] key = it.key();
         out.add(new String(key, prefix.length, key.length - prefix.length, StandardCharsets.UTF_8));
+      }
+      it.status();
+    }
+    return out;
+  }
+
+  /** The stored click keys of {@code user} (the caller holds the lock). */
+  private List<byte[]> clickKeysLocked(String user) throws RocksDBException {
+    byte[] prefix = clickPrefix(user);
+    List<byte[]> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(clicks)) {
+      for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+        out.add(it.key());
       }
       it.status();
     }
@@ -636,13 +687,20 @@ final class ModelStore implements AutoCloseable {
    * be stored; the batch is then unchanged. Later rows for the same id replace earlier ones.
    */
   static final class Batch {
+    /** User rows; null: the user is erased (the row deleted). */
     private final Map<String, Values.UserRow> users = new LinkedHashMap<>();
+    /** Item rows; null: the item is erased. */
     private final Map<String, Values.ItemRow> items = new LinkedHashMap<>();
     private final Map<ByteBuffer, Long> clicks = new LinkedHashMap<>();
+    /** Users whose stored clicks are deleted before this batch's clicks are written. */
+    private final java.util.Set<String> clicksErased = new java.util.LinkedHashSet<>();
     private final Map<TopicPartition, Long> offsets = new HashMap<>();
     private long maxVersion = -1;
     private int dim;
     private long count;
+    private long usersErased;
+    private long itemsErased;
+    private long clickHistoriesErased;
 
     private Batch(int dim) {
       this.dim = dim;
@@ -676,13 +734,60 @@ final class ModelStore implements AutoCloseable {
       count++;
     }
 
+    /**
+     * Erases {@code user} (a {@code user:ID} tombstone): the row and every click, stored or earlier in this
+     * batch, are deleted; a later row or click of the same id in this batch is kept.
+     */
+    void eraseUser(String user) {
+      checkId("user", user);
+      users.put(user, null);
+      dropClicks(user);
+      usersErased++;
+      count++;
+    }
+
+    /** Erases {@code item} (an {@code item:ID} tombstone): its row is deleted and it leaves the item table. */
+    void eraseItem(String item) {
+      checkId("item", item);
+      items.put(item, null);
+      itemsErased++;
+      count++;
+    }
+
+    /** Deletes {@code user}'s clicks, stored or earlier in this batch (an ERASE_USER interaction). */
+    void eraseClicks(String user) {
+      checkId("user", user);
+      dropClicks(user);
+      clickHistoriesErased++;
+      count++;
+    }
+
+    private void dropClicks(String user) {
+      byte[] prefix = clickPrefix(user);
+      clicks.keySet().removeIf(k -> startsWith(toArray(k), prefix));
+      clicksErased.add(user);
+    }
+
+    /** Erasures in this batch: users, items, click histories (ERASE_USER interactions). */
+    long usersErased() {
+      return usersErased;
+    }
+
+    long itemsErased() {
+      return itemsErased;
+    }
+
+    long clickHistoriesErased() {
+      return clickHistoriesErased;
+    }
+
     /** Records that {@code offset} of {@code tp} was consumed (applied or skipped). */
     void consumed(TopicPartition tp, long offset) {
       offsets.merge(tp, offset, Math::max);
     }
 
     boolean isEmpty() {
-      return users.isEmpty() && items.isEmpty() && clicks.isEmpty() && offsets.isEmpty();
+      return users.isEmpty() && items.isEmpty() && clicks.isEmpty() && clicksErased.isEmpty() && offsets.isEmpty();
     }
 
     /** Rows and clicks added (replaced ones included: each record applied counts once). */

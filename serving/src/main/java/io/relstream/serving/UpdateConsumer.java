@@ -4,7 +4,9 @@ import io.relstream.schemas.Codecs;
 import io.relstream.schemas.Topics;
 import io.relstream.schemas.avro.EntityKind;
 import io.relstream.schemas.avro.Interaction;
+import io.relstream.schemas.avro.InteractionSource;
 import io.relstream.schemas.avro.ModelUpdate;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,8 +38,17 @@ import org.slf4j.LoggerFactory;
  * as the rows. Every poll becomes one {@link ModelStore.Batch}. Partitions are re-discovered every few
  * seconds, so topics created later are picked up.
  *
- * <p>A record that cannot be applied (undecodable value, tombstone, unknown kind, invalid row, label
- * other than 0/1) is counted in {@link Metrics} by reason, logged, and skipped: its offset still
+ * <p><b>Erasure.</b> A tombstone (null value) on model-updates keyed {@code user:ID} erases user ID
+ * ({@link ModelStore.Batch#eraseUser}: row and clicks deleted, answers for ID become the popularity
+ * fallback), one keyed {@code item:ID} erases item ID ({@link ModelStore.Batch#eraseItem}: row deleted, the
+ * item leaves the answers), in the order of the topic's records like any row (a later row of the same key
+ * brings it back). An {@code ERASE_USER} interaction deletes the user's clicks at once (it is ordered with
+ * the user's clicks; the tombstone from training follows later). Counted:
+ * {@code relstream_serving_users_erased_total}, {@code relstream_serving_items_erased_total},
+ * {@code relstream_serving_click_histories_erased_total}.
+ *
+ * <p>A record that cannot be applied (undecodable value, any other tombstone, unknown kind, invalid row,
+ * label other than 0/1) is counted in {@link Metrics} by reason, logged, and skipped: its offset still
  * advances. Serving cannot dead-letter it (it does not produce to Kafka; the dead-letter topic is
  * ingest's), so the counter and the log are the record. If the store write fails, the batch is
  * dropped, the consumer seeks back to the stored offsets and retries after a pause. The loop never
@@ -57,6 +68,8 @@ final class UpdateConsumer implements AutoCloseable {
   static final List<String> TOPICS = List.of(Topics.MODEL_UPDATES, Topics.INTERACTIONS);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final long REFRESH_NANOS = 5_000_000_000L;
+  static final String USER_KEY_PREFIX = Codecs.modelUpdateKey(EntityKind.USER, "");
+  static final String ITEM_KEY_PREFIX = Codecs.modelUpdateKey(EntityKind.ITEM, "");
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final ModelStore store;
@@ -193,6 +206,10 @@ final class UpdateConsumer implements AutoCloseable {
     try {
       store.apply(batch);
       lastAppliedAtMs = System.currentTimeMillis();
+      metrics.erased(batch.usersErased(), batch.itemsErased(), batch.clickHistoriesErased());
+      if (batch.usersErased() + batch.itemsErased() > 0) {
+        LOG.info("erased {} users and {} items", batch.usersErased(), batch.itemsErased());
+      }
       return true;
     } catch (Exception e) {
       metrics.applyFailure();
@@ -242,7 +259,7 @@ final class UpdateConsumer implements AutoCloseable {
     batch.consumed(tp, r.offset());
     metrics.consumed(r.topic());
     if (r.value() == null) {
-      skip(r, "tombstone", "null value (tombstones are not applied)");
+      tombstone(batch, r);
       return;
     }
     if (r.topic().equals(Topics.MODEL_UPDATES)) {
@@ -274,7 +291,9 @@ final class UpdateConsumer implements AutoCloseable {
         return;
       }
       try {
-        if (in.getLabel() == 1) {
+        if (in.getSource() == InteractionSource.ERASE_USER) {
+          batch.eraseClicks(in.getUser());
+        } else if (in.getLabel() == 1) {
           batch.addClick(in.getUser(), in.getItem(), in.getTimestamp());
         } else if (in.getLabel() != 0) {
           skip(r, "invalid", "label " + in.getLabel() + " is neither 0 nor 1");
@@ -283,6 +302,28 @@ final class UpdateConsumer implements AutoCloseable {
         skip(r, "invalid", e.getMessage());
       }
     }
+  }
+
+  /** A null value: an erasure when keyed user:ID or item:ID on model-updates, else skipped. */
+  private void tombstone(ModelStore.Batch batch, ConsumerRecord<byte[], byte[]> r) {
+    String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+    if (key != null && r.topic().equals(Topics.MODEL_UPDATES)) {
+      try {
+        if (key.startsWith(USER_KEY_PREFIX)) {
+          batch.eraseUser(key.substring(USER_KEY_PREFIX.length()));
+          return;
+        }
+        if (key.startsWith(ITEM_KEY_PREFIX)) {
+          batch.eraseItem(key.substring(ITEM_KEY_PREFIX.length()));
+          return;
+        }
+      } catch (IllegalArgumentException e) {
+        skip(r, "invalid", "tombstone: " + e.getMessage());
+        return;
+      }
+    }
+    skip(r, "tombstone", "null value (only user:ID and item:ID tombstones on " + Topics.MODEL_UPDATES
+        + " are applied)");
   }
 
   private void skip(ConsumerRecord<byte[], byte[]> r, String reason, String detail) {

@@ -116,4 +116,64 @@ class ConcurrentUpdatesTest {
       assertEquals((float) (DIM * batches), last.items().get(0).score());
     }
   }
+
+  /**
+   * A user put (row and a click on the top item x) and erased (row and clicks) in turn: every answer is
+   * either personal without x or the plain fallback with x first, never a mix of the two states (the
+   * user's row from one and the clicks from the other).
+   */
+  @Test
+  void anErasureIsSeenWholeOrNotAtAll() throws Exception {
+    try (ModelStore store = open(dir)) {
+      ModelStore.Batch items = store.newBatch();
+      // x tops both rankings: the dot product with (1, 1) and the popularity clicks / theta
+      items.putItem("x", new float[] {5, 5}, 0.5, 100.0, 1, 1);
+      items.putItem("y", new float[] {1, 0}, 0.5, 10.0, 1, 1);
+      items.putItem("z", new float[] {0, 1}, 0.5, 1.0, 1, 1);
+      store.apply(items);
+      AtomicBoolean done = new AtomicBoolean();
+      ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+      AtomicLong personal = new AtomicLong();
+      AtomicLong fallback = new AtomicLong();
+      List<Thread> readers = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        Thread r = new Thread(() -> {
+          try {
+            while (!done.get()) {
+              ModelStore.Recommendation rec = store.recommend("u", 3);
+              boolean hasX = rec.items().stream().anyMatch(s -> s.item().equals("x"));
+              if (rec.fallback() != hasX) {
+                problems.add((rec.fallback() ? "fallback" : "personal") + " answer " + rec.items());
+              }
+              (rec.fallback() ? fallback : personal).incrementAndGet();
+            }
+          } catch (Exception e) {
+            problems.add("reader failed: " + e);
+          }
+        }, "erasure-reader-" + t);
+        readers.add(r);
+        r.start();
+      }
+      for (int v = 2; v < 200; v++) {
+        ModelStore.Batch b = store.newBatch();
+        if (v % 2 == 0) {
+          b.putUser("u", new float[] {1, 1}, v, v);
+          b.addClick("u", "x", v);
+        } else {
+          b.eraseUser("u");
+        }
+        store.apply(b);
+      }
+      done.set(true);
+      for (Thread r : readers) {
+        r.join(30_000);
+      }
+      assertEquals(List.of(), new ArrayList<>(problems).subList(0, Math.min(10, problems.size())));
+      assertTrue(personal.get() > 0 && fallback.get() > 0, personal + " personal, " + fallback + " fallback answers");
+    }
+  }
+
+  private ModelStore open(Path dir) throws Exception {
+    return ModelStore.open(dir, new DebiasedPopularity());
+  }
 }

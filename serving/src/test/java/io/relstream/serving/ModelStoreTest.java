@@ -161,6 +161,98 @@ class ModelStoreTest {
     }
   }
 
+  /** The ids of an answer. */
+  static List<String> ids(ModelStore.Recommendation r) {
+    return r.items().stream().map(ModelStore.Slot::item).toList();
+  }
+
+  @Test
+  void anErasedUserGetsThePlainFallbackAndStaysErasedAfterAReopen() throws Exception {
+    try (ModelStore store = open(dir)) {
+      fill(store);
+      ModelStore.Batch b = store.newBatch();
+      b.putUser("w", new float[] {1, 0}, 5, 101);
+      b.addClick("w", "a", 100);
+      b.eraseUser("u");
+      b.consumed(MU0, 5);
+      store.apply(b);
+      assertEquals(1, b.usersErased());
+      assertTrue(store.user("u").isEmpty(), "the row is deleted");
+      assertEquals(List.of(), store.clickedItems("u"), "and the clicks");
+      ModelStore.Recommendation r = store.recommend("u", 10);
+      assertTrue(r.fallback());
+      // the fallback of a user nobody knows: c (clicked by u before) is no longer excluded
+      assertEquals(ids(store.recommend("nobody", 10)), ids(r));
+      assertEquals(List.of("c", "d", "a", "b"), ids(r));
+      assertEquals(List.of("a"), store.clickedItems("w"), "another user's click is kept");
+      assertEquals(9, store.appliedRecords(), "6 + w's row and click + the erasure");
+    }
+    try (ModelStore store = open(dir)) {
+      assertTrue(store.user("u").isEmpty(), "a reopen does not bring the user back");
+      assertEquals(List.of(), store.clickedItems("u"));
+      assertTrue(store.recommend("u", 10).fallback());
+      assertArrayEquals(new float[] {1, 0}, store.user("w").orElseThrow().vector());
+      assertEquals(5L, store.offsets().get(MU0));
+    }
+  }
+
+  @Test
+  void anErasureInABatchDropsWhatCameBeforeItAndKeepsWhatCameAfter() throws Exception {
+    try (ModelStore store = open(dir)) {
+      fill(store);
+      ModelStore.Batch b = store.newBatch();
+      b.addClick("u", "a", 100);          // before the erasure: dropped with it
+      b.eraseUser("u");
+      b.addClick("u", "b", 101);          // after: the user is back, with this click only
+      b.putUser("u", new float[] {0, 1}, 5, 102);
+      b.addClick("v", "d", 100);
+      b.eraseClicks("v");                 // an ERASE_USER interaction: v's clicks go, v's row (none) untouched
+      store.apply(b);
+      assertEquals(List.of("b"), store.clickedItems("u"));
+      assertArrayEquals(new float[] {0, 1}, store.user("u").orElseThrow().vector());
+      assertEquals(List.of(), store.clickedItems("v"));
+      // (0, 1): c = 1, b = 1 (clicked), a = 0, d = 0
+      assertEquals(List.of("c", "a", "d"), ids(store.recommend("u", 10)));
+    }
+  }
+
+  @Test
+  void anErasedItemLeavesTheAnswersAndStaysGoneAfterAReopen() throws Exception {
+    try (ModelStore store = open(dir)) {
+      fill(store);
+      ItemTable before = store.table();
+      ModelStore.Batch b = store.newBatch();
+      b.eraseItem("a");
+      b.eraseItem("never-seen");
+      b.putItem("e", new float[] {3, 3}, 0.5, 1.0, 5, 1);
+      store.apply(b);
+      assertEquals(2, b.itemsErased());
+      assertEquals(List.of("a", "b", "c", "d"), before.ids(), "a published snapshot is never modified");
+      assertEquals(List.of("b", "c", "d", "e"), store.table().ids());
+      assertEquals(-1, store.table().indexOf("a"));
+      // u (2, 1): e = 9, b = 1, d = -2; c clicked
+      assertEquals(List.of("e", "b", "d"), ids(store.recommend("u", 10)));
+      assertTrue(store.similar("a", 10).isEmpty());
+      assertEquals(List.of("b", "c", "d"), store.similar("e", 10).orElseThrow().items().stream()
+          .map(ModelStore.Slot::item).sorted().toList());
+      assertTrue(store.item("a").isEmpty());
+    }
+    try (ModelStore store = open(dir)) {
+      assertEquals(List.of("b", "c", "d", "e"), store.table().ids());
+      ModelStore.Batch b = store.newBatch();
+      b.eraseItem("b");
+      b.eraseItem("c");
+      b.eraseItem("d");
+      b.eraseItem("e");
+      store.apply(b);
+      assertEquals(0, store.itemCount(), "every item erased");
+      assertFalse(store.ready());
+      assertEquals(List.of(), store.recommend("u", 10).items());
+      assertThrows(IllegalArgumentException.class, () -> store.newBatch().putItem("f", new float[] {1}, 0.5, 1.0, 6, 1),
+          "the dimension stays the model's");
+    }
+  }
+
   @Test
   void itemOrderDoesNotDependOnArrival() throws Exception {
     try (ModelStore store = open(dir)) {

@@ -13,6 +13,7 @@ import io.relstream.events.LogJoin;
 import io.relstream.schemas.Codecs;
 import io.relstream.schemas.avro.Event;
 import io.relstream.schemas.avro.Interaction;
+import io.relstream.schemas.avro.InteractionSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,6 +48,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * app's rules ({@link LogJoin}, default window and retention), in file order as one partition; at the end of
  * the input stream time passes every deadline, so held impressions and clicks are resolved, not lost. An
  * invalid line is skipped and counted by reason; the first ten are kept as {@code file:line: reason}.
+ *
+ * <p>An erasure of a user on the events topic (a record of {@link #fromTopic}; the collector's log format has
+ * none) is applied as training applies it: the join emits an {@code ERASE_USER} marker in the user's order, and
+ * the marker removes the user's interactions joined so far and is not itself an interaction, so the replay
+ * trains and evaluates on what the live system keeps.
  *
  * <p>The interactions, in time order (stable), are the stream. Users and items get dense indices in order of
  * first appearance, the interactions' first, then the test set's. For the {@code -batch} models and the
@@ -207,7 +213,16 @@ record EventLog(Dataset dataset, String[] userIds, String[] itemIds, List<Intera
     long records;
 
     private LogJoin join(int partition) {
-      return joins.computeIfAbsent(partition, p -> new LogJoin(Joiner.Settings.defaults(), joined::add));
+      return joins.computeIfAbsent(partition, p -> new LogJoin(Joiner.Settings.defaults(), this::take));
+    }
+
+    /** A joined interaction; an erasure's marker removes its user's interactions so far instead. */
+    private void take(Interaction i) {
+      if (i.getSource() == InteractionSource.ERASE_USER) {
+        joined.removeIf(x -> x.getUser().equals(i.getUser()));
+        return;
+      }
+      joined.add(i);
     }
 
     /** One JSON line (the collector's format) of {@code partition}; {@code where} names it in a rejection. */

@@ -72,6 +72,38 @@ class EventLogTest {
     assertEquals(2, t.users()[2]);
   }
 
+  static byte[] avro(Object payload, long arrival) {
+    return io.relstream.schemas.Codecs.EVENT.encode(io.relstream.schemas.avro.Event.newBuilder().setPayload(payload)
+        .setArrivalTime(arrival).build());
+  }
+
+  static io.relstream.schemas.avro.Impression avroImp(String id, String user, String item, long ts) {
+    return io.relstream.schemas.avro.Impression.newBuilder().setEventId(id).setUser(user).setItem(item).setTimestamp(ts)
+        .setRequestId(null).setPosition(1).setPropensity(0.5).build();
+  }
+
+  @Test
+  void anErasureOnTheTopicRemovesTheUsersInteractionsSoFar(@TempDir Path dir) throws Exception {
+    EventLog.Collector c = new EventLog.Collector();
+    long w = io.relstream.events.Joiner.DEFAULT_WINDOW.toMillis();
+    c.record(0, "events-0@0", avro(avroImp("i1", "alice", "x", T), T), T);
+    c.record(0, "events-0@1", avro(io.relstream.schemas.avro.Click.newBuilder().setEventId("c1").setUser("alice")
+        .setItem("x").setTimestamp(T + 10).setRequestId(null).build(), T + 10), T + 10); // joins i1: emitted
+    c.record(0, "events-0@2", avro(avroImp("i2", "alice", "y", T + 20), T + 20), T + 20);  // held
+    c.record(0, "events-0@3", avro(avroImp("b1", "bob", "x", T + 30), T + 30), T + 30);
+    c.record(0, "events-0@4", avro(io.relstream.schemas.avro.Erasure.newBuilder().setUser("alice")
+        .setRequestId("req-1").setRequestedAt(T + 40).build(), T + 40), T + 40);
+    c.record(0, "events-0@5", avro(avroImp("i3", "alice", "z", T + w), T + w), T + w); // alice again, afresh
+    Path test = dir.resolve("test.tsv");
+    Files.write(test, List.of("bob	x	1"));
+    EventLog log = c.build("topic 'events'", "records", "events:topic-events", test);
+    assertEquals(List.of("b1", "i3"), log.interactions().stream().map(Interaction::getEventId).toList(),
+        "i1 (emitted before the erasure) is removed, i2 (held) never came, the marker is no interaction");
+    assertEquals(List.of("bob", "alice"), List.of(log.userIds()));
+    assertEquals(List.of("x", "z"), List.of(log.itemIds()), "no empty item from the marker");
+    assertEquals(6, log.accepted());
+  }
+
   @Test
   void aTestFileOfRatingsAndItsErrors(@TempDir Path dir) throws Exception {
     Path events = dir.resolve("e.ndjson");
