@@ -103,6 +103,25 @@ class PipelineIT {
         assertTrue(!List.of("a0", "a1", "a2", "a3", "a4").contains(item), "clicked items are excluded: " + a);
       }
       assertTrue(countGroup(a, "a") >= 3, "a newcomer who clicked A items is recommended A items: " + a);
+
+      // The newcomer asks to be forgotten: DELETE through the front, in order with its events through
+      // ingest, the job (rows, clicks, held events dropped; a tombstone for user:a-newcomer) and serving,
+      // which answers it the fallback again while the others keep their model answers.
+      HttpResponse<String> del = http.send(HttpRequest.newBuilder(URI.create(base + "/users/a-newcomer"))
+          .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(202, del.statusCode(), del.body());
+      assertEquals("a-newcomer", JSON.readTree(del.body()).get("user").asText());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      JsonNode gone = get(base + "/recommend/a-newcomer?k=5");
+      while (!gone.get("fallback").asBoolean() && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+        gone = get(base + "/recommend/a-newcomer?k=5");
+      }
+      assertTrue(gone.get("fallback").asBoolean(), "the erased user is answered the fallback: " + gone);
+      assertTrue(!get(base + "/recommend/a-user0?k=5").get("fallback").asBoolean(), "others keep their model");
+      String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(metrics.contains("relstream_serving_users_erased_total 1"), "serving counted the erasure");
     }
   }
 
