@@ -66,8 +66,9 @@ import org.apache.kafka.common.test.TestKitNodes;
  *   <li>pre-produced Avro {@link Interaction}s through {@link Codecs#INTERACTION}, keyed by user (as ingest
  *       writes them): first the <i>population</i>, max(U, I) events where event k has user k mod U and item
  *       k mod I, so every user row and every item row exists once it is drained (at 1M users x 100k items,
- *       d = 32, the trainer's state is ~443 MB); then the <i>measured stream</i>, {@value #TAIL_EVENTS_PER_SECOND}
- *       events per second of {@code --seconds} (more than the job drains in that time here), users uniform,
+ *       d = 32, today's trainer checkpoints ~510 MB); then the <i>measured stream</i>,
+ *       {@value #TAIL_EVENTS_PER_SECOND} events per second of {@code --seconds} (more than the job drains in that
+ *       time at model scale), users uniform,
  *       items skewed (rank = I u^2.5), one event in seven clicked, as {@code bench pipeline --component train}
  *       makes them. Event time advances 20,000 events/s (also as there), so the trainer's reservoir steps
  *       take their shipped event-time budget;</li>
@@ -85,7 +86,10 @@ import org.apache.kafka.common.test.TestKitNodes;
  *       checkpointing. eventsPerSecond = the trainer operator's {@code numRecordsIn} (REST, summed over its
  *       subtasks) gained over the phase / its length: every interaction passes the Kafka source and reaches
  *       the trainer, whose output goes through the transactional sink, so backpressure from either end
- *       shows. It ends early if the measured stream runs out ({@code measuredSeconds} says so);</li>
+ *       shows. Should the job come within {@value #TOP_UP_LEAD} events of the end of the pre-produced stream
+ *       (small models do), this thread produces that many more while it runs ({@code toppedUp} counts them:
+ *       0 means the load generator took no CPU from the job in the phase); it ends early only if the job still
+ *       catches up ({@code measuredSeconds} says so);</li>
  *   <li>checkpoint statistics from Flink's REST API ({@code GET /jobs/<id>/checkpoints}), over the completed
  *       checkpoints whose completion ({@code latest_ack_timestamp}) lies in the measured phase:
  *       {@code end_to_end_duration} (p50, max), {@code checkpointed_size} (what the checkpoint wrote: the
@@ -97,14 +101,16 @@ import org.apache.kafka.common.test.TestKitNodes;
  *       state is read back and the first event after the checkpoint has reached the trainer. Polls are 50 ms
  *       apart on metrics fetched every 50 ms, so restoreMs is late by at most ~100 ms.
  *       {@code GET /jobs/<id>/checkpoints}'s {@code latest.restored} confirms the restore
- *       ({@code restoredCheckpointId}).</li>
+ *       ({@code restoredCheckpointId}). (Operator state such as today's whole-model {@code ListState<byte[]>}
+ *       is read back by Flink 2.2 through {@code CompressibleFSDataInputStream}, which has no
+ *       {@code read(byte[], int, int)}: one file read a byte, a few MB/s here.)</li>
  * </ol>
  *
  * <p><b>Output</b>: one JSON line per run: users, items, d, parallelism, eventsPerSecond, checkpointMsP50,
  * checkpointMsMax, checkpointBytesP50, stateBytes, restoreMs; and startMs (a fresh start's submission to the
  * trainer's first record, the same signal as restoreMs: what of restoreMs is not the state), checkpoints
- * (completed in the measured phase), measuredSeconds, restoredCheckpointId, capped (phase to the cap in seconds
- * that cut it, {} when none). Medians are the lower median; checkpoint figures are null when no checkpoint
+ * (completed in the measured phase), measuredSeconds, toppedUp, restoredCheckpointId, capped (phase to the cap
+ * in seconds that cut it, {} when none). Medians are the lower median; checkpoint figures are null when no checkpoint
  * completed in the measured phase. Without {@code --json} a table follows. Progress goes to stderr.
  *
  * <p><b>Bounds</b>: the drain and the restore each stop at a wall-clock cap ({@code --cap-seconds}, 600 s). With
@@ -132,6 +138,8 @@ public final class CheckpointBench {
   static final long CHECKPOINT_INTERVAL_MS = 2000;
   /** Events of the measured stream per second of {@code --seconds}: above what the job drains here. */
   static final int TAIL_EVENTS_PER_SECOND = 60_000;
+  /** Topped up by this many events whenever fewer are left unread during the measured phase. */
+  static final int TOP_UP_LEAD = 200_000;
   /** Event time: 20 events per millisecond (20,000/s), as bench pipeline's train component. */
   static final int EVENTS_PER_MS = 20;
   static final int PARTITIONS = 2;
@@ -292,12 +300,13 @@ public final class CheckpointBench {
     String name = s.users() + " users x " + s.items() + " items, parallelism " + s.parallelism();
     log.println("bench checkpoint: " + name);
     Map<String, Long> capped = new LinkedHashMap<>();
-    try (KafkaClusterTestKit kafka = broker(dir.resolve("kafka"))) {
+    long population = Math.max(s.users(), s.items());
+    long total = population + (long) seconds * TAIL_EVENTS_PER_SECOND;
+    try (KafkaClusterTestKit kafka = broker(dir.resolve("kafka"));
+        Events events = new Events(kafka.bootstrapServers(), s, population, total)) {
       String bootstrap = kafka.bootstrapServers();
       createTopics(bootstrap);
-      long population = Math.max(s.users(), s.items());
-      long total = population + (long) seconds * TAIL_EVENTS_PER_SECOND;
-      long lastTimestamp = produce(bootstrap, s, population, total, log);
+      produceAll(events, population, total, log);
       Path checkpoints = dir.resolve("checkpoints");
 
       Job job = Job.start(bootstrap, checkpoints, s.parallelism());
@@ -312,7 +321,7 @@ public final class CheckpointBench {
         if (!d.complete()) {
           capped.put("drain", drainCap);
         }
-        w = measured(job, total, seconds, log);
+        w = measured(job, events, seconds, log);
         Thread.sleep(300); // past the checkpoint statistics' cache
         stats = job.rest.get("/jobs/" + job.id() + "/checkpoints");
       } finally {
@@ -332,7 +341,8 @@ public final class CheckpointBench {
       out.put("stateBytes", done.isEmpty() ? null : done.get(done.size() - 1).get("state_size").asLong());
 
       // restore from the retained checkpoint
-      produceOne(bootstrap, s, lastTimestamp);
+      events.produce(1, null);
+      events.flush();
       System.gc(); // the cancelled job's model goes before the restored one is read
       long restoreCap = Math.max(10, Math.min(capSeconds, secondsLeft(deadline) - 5));
       Restore r = restore(bootstrap, checkpoints, s.parallelism(), restoreCap, log);
@@ -343,6 +353,7 @@ public final class CheckpointBench {
       out.put("startMs", d.firstRecordMs());
       out.put("checkpoints", done.size());
       out.put("measuredSeconds", Math.round(w.seconds() * 10) / 10.0);
+      out.put("toppedUp", w.toppedUp());
       out.put("restoredCheckpointId", r.checkpointId());
       out.put("capped", capped);
       log.printf(Locale.ROOT, "bench checkpoint: %s: %d events/s, %d checkpoints in %.1f s, restore %s ms%n", name,
@@ -410,41 +421,65 @@ public final class CheckpointBench {
         .setRequestId("r" + k).setPosition(1).setPropensity(null).build();
   }
 
-  /** Produces events 0 .. total-1 (the last one timestamped now); returns the last timestamp. */
-  static long produce(String bootstrap, Shape s, long population, long total, PrintStream log) {
-    long base = System.currentTimeMillis() - total / EVENTS_PER_MS;
-    SplittableRandom rng = new SplittableRandom(7);
-    ProgressBar bar = new ProgressBar(log, "producing", total);
-    long last = base;
-    long t0 = System.nanoTime();
-    try (KafkaProducer<String, byte[]> p = producer(bootstrap)) {
+  /**
+   * A run's interaction stream into the interactions topic: event k is {@link #event}, timestamped
+   * {@value #EVENTS_PER_MS} events a millisecond from a base set so that the planned last event is now.
+   */
+  static final class Events implements AutoCloseable {
+    private final KafkaProducer<String, byte[]> producer;
+    private final Shape shape;
+    private final long population;
+    private final long base;
+    private final SplittableRandom rng = new SplittableRandom(7);
+    private long next;
+
+    Events(String bootstrap, Shape shape, long population, long planned) {
+      this.producer = producer(bootstrap);
+      this.shape = shape;
+      this.population = population;
+      this.base = System.currentTimeMillis() - planned / EVENTS_PER_MS;
+    }
+
+    /** Events produced so far. */
+    long produced() {
+      return next;
+    }
+
+    /** Produces {@code n} more events (sent, not yet flushed), advancing {@code bar} if given. */
+    void produce(long n, ProgressBar bar) {
       long step = 0;
-      for (long k = 0; k < total; k++) {
-        last = base + k / EVENTS_PER_MS;
-        Interaction x = event(k, s, population, rng, last);
-        p.send(new ProducerRecord<>(Topics.INTERACTIONS, null, last, x.getUser(), Codecs.INTERACTION.encode(x)));
-        if (++step == 20_000) {
-          bar.advance(step, k < population ? "population" : "measured stream");
+      for (long end = next + n; next < end; next++) {
+        long ts = base + next / EVENTS_PER_MS;
+        Interaction x = event(next, shape, population, rng, ts);
+        producer.send(new ProducerRecord<>(Topics.INTERACTIONS, null, ts, x.getUser(), Codecs.INTERACTION.encode(x)));
+        if (bar != null && ++step == 20_000) {
+          bar.advance(step, next < population ? "population" : "measured stream");
           step = 0;
         }
       }
-      p.flush();
-      bar.advance(step, "");
+      if (bar != null) {
+        bar.advance(step, "");
+      }
     }
-    bar.finish(String.format(Locale.ROOT, "produced %d interactions (%d population, %d measured stream) in %.1f s",
-        total, population, total - population, (System.nanoTime() - t0) / 1e9));
-    return last;
+
+    void flush() {
+      producer.flush();
+    }
+
+    @Override
+    public void close() {
+      producer.close();
+    }
   }
 
-  /** One more event, after the retained checkpoint: the restored trainer's first record. */
-  static void produceOne(String bootstrap, Shape s, long lastTimestamp) {
-    try (KafkaProducer<String, byte[]> p = producer(bootstrap)) {
-      Interaction x = event(Long.MAX_VALUE, s, 0, new SplittableRandom(11),
-          Math.max(lastTimestamp + 1, System.currentTimeMillis()));
-      p.send(new ProducerRecord<>(Topics.INTERACTIONS, null, x.getTimestamp(), x.getUser(),
-          Codecs.INTERACTION.encode(x)));
-      p.flush();
-    }
+  /** Produces the population and the measured stream, {@code total} events in all. */
+  static void produceAll(Events events, long population, long total, PrintStream log) {
+    ProgressBar bar = new ProgressBar(log, "producing", total);
+    long t0 = System.nanoTime();
+    events.produce(total, bar);
+    events.flush();
+    bar.finish(String.format(Locale.ROOT, "produced %d interactions (%d population, %d measured stream) in %.1f s",
+        total, population, total - population, (System.nanoTime() - t0) / 1e9));
   }
 
   private static KafkaProducer<String, byte[]> producer(String bootstrap) {
@@ -565,9 +600,9 @@ public final class CheckpointBench {
   }
 
   /** The measured phase: its wall-clock bounds and the trainer's records in during it. */
-  record Window(long startEpochMs, long endEpochMs, double seconds, long events) {}
+  record Window(long startEpochMs, long endEpochMs, double seconds, long events, long toppedUp) {}
 
-  static Window measured(Job job, long total, int seconds, PrintStream log) throws InterruptedException {
+  static Window measured(Job job, Events stream, int seconds, PrintStream log) throws InterruptedException {
     long c0 = job.trainerRecordsIn();
     long t0 = System.nanoTime();
     long e0 = System.currentTimeMillis();
@@ -576,10 +611,18 @@ public final class CheckpointBench {
     long endN = c0;
     long endT = t0;
     long shown = 0;
+    long toppedUp = 0;
+    long total = stream.produced();
     while (endT < end) {
       Thread.sleep(250);
       long n = job.trainerRecordsIn();
       long t = System.nanoTime();
+      if (total - n < TOP_UP_LEAD) {
+        // the job outruns the pre-produced stream (small models): produce more while it runs
+        stream.produce(TOP_UP_LEAD, null);
+        toppedUp += TOP_UP_LEAD;
+        total = stream.produced();
+      }
       if (n >= total) {
         // the measured stream ran out: end at the last poll that had not seen it all (if any)
         if (endT == t0) {
@@ -597,9 +640,10 @@ public final class CheckpointBench {
       }
     }
     double secs = (endT - t0) / 1e9;
-    Window w = new Window(e0, e0 + Math.round(secs * 1000), secs, endN - c0);
-    bar.finish(String.format(Locale.ROOT, "measured %d events in %.1f s%s", w.events(), secs,
-        endN >= total || endT < end ? " (the measured stream ran out)" : ""));
+    Window w = new Window(e0, e0 + Math.round(secs * 1000), secs, endN - c0, toppedUp);
+    bar.finish(String.format(Locale.ROOT, "measured %d events in %.1f s%s%s", w.events(), secs,
+        endN >= total || endT < end ? " (the measured stream ran out)" : "",
+        toppedUp > 0 ? ", " + toppedUp + " more events produced meanwhile" : ""));
     return w;
   }
 

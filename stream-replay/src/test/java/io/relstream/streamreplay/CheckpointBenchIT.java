@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class CheckpointBenchIT {
   static final List<String> FIELDS = List.of("users", "items", "d", "parallelism", "eventsPerSecond",
-      "checkpointMsP50", "checkpointMsMax", "checkpointBytesP50", "stateBytes", "restoreMs", "checkpoints",
-      "restoredCheckpointId", "capped");
+      "checkpointMsP50", "checkpointMsMax", "checkpointBytesP50", "stateBytes", "restoreMs", "startMs", "checkpoints",
+      "measuredSeconds", "toppedUp", "restoredCheckpointId", "capped");
 
   @Test
   void measuresCheckpointsAndRestoreOfATinyModel() throws Exception {
