@@ -48,7 +48,7 @@ public final class StreamTrainMain {
   private StreamTrainMain() {}
 
   /** Transactional id prefix of the sink (one per deployment; Flink appends subtask and checkpoint ids). */
-  static final String TRANSACTIONAL_ID_PREFIX = "relstream-stream-train";
+  public static final String TRANSACTIONAL_ID_PREFIX = "relstream-stream-train";
   /**
    * 10 min: below the broker's transaction.max.timeout.ms (15 min default) and far above a checkpoint
    * interval plus a restart, so open transactions survive a restart and are committed or aborted then.
@@ -76,8 +76,8 @@ public final class StreamTrainMain {
    * @param token bearer token of the health server, or null
    * @param minFreeDiskMb /health is degraded below this many MiB free under the checkpoint dir
    */
-  record Args(String bootstrap, Path checkpointDir, long checkpointIntervalMs, int parallelism, TrainConfig train,
-      long flushIdleMs, int restPort, int healthPort, String bind, String token,
+  public record Args(String bootstrap, Path checkpointDir, long checkpointIntervalMs, int parallelism,
+      TrainConfig train, long flushIdleMs, int restPort, int healthPort, String bind, String token,
       long minFreeDiskMb) {
 
     /** Never prints the token. */
@@ -88,7 +88,7 @@ public final class StreamTrainMain {
     }
 
     /** Parses {@code argv}; throws IllegalArgumentException with a one-line message on bad input. */
-    static Args parse(String[] argv) {
+    public static Args parse(String[] argv) {
       String bootstrap = null;
       Path dir = null;
       long interval = 2000;
@@ -178,7 +178,7 @@ public final class StreamTrainMain {
       return train.trainer().batchSize();
     }
 
-    TrainConfig trainConfig() {
+    public TrainConfig trainConfig() {
       return train.withFlushIdleMs(flushIdleMs);
     }
   }
@@ -257,7 +257,7 @@ public final class StreamTrainMain {
   record Started(JobClient job, int restPort) {}
 
   /** Builds the Flink configuration (with the checkpoint to resume from, if any). */
-  static Configuration configuration(Args args) {
+  public static Configuration configuration(Args args) {
     Configuration conf = TrainingJob.flinkConfiguration(args.checkpointDir(),
         Duration.ofMillis(args.checkpointIntervalMs()));
     Optional<Path> resume = Checkpoints.latest(args.checkpointDir());
@@ -289,7 +289,7 @@ public final class StreamTrainMain {
     }
   }
 
-  static KafkaSource<Interaction> source(String bootstrap) {
+  public static KafkaSource<Interaction> source(String bootstrap) {
     return KafkaSource.<Interaction>builder()
         .setBootstrapServers(bootstrap)
         .setTopics(Topics.INTERACTIONS)
@@ -301,7 +301,7 @@ public final class StreamTrainMain {
         .build();
   }
 
-  static KafkaSink<ModelUpdate> sink(String bootstrap, String transactionalIdPrefix) {
+  public static KafkaSink<ModelUpdate> sink(String bootstrap, String transactionalIdPrefix) {
     Properties p = new Properties();
     p.setProperty("transaction.timeout.ms", Long.toString(TRANSACTION_TIMEOUT.toMillis()));
     return KafkaSink.<ModelUpdate>builder()
