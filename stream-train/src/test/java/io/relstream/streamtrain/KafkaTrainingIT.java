@@ -129,15 +129,19 @@ class KafkaTrainingIT {
     String victim = Scenario.event(0).getUser();
     Properties cp = new Properties();
     cp.put("bootstrap.servers", kafka.bootstrapServers());
-    cp.put("group.id", "kafka-training-erase-it");
     cp.put("isolation.level", "read_committed");
     cp.put("auto.offset.reset", "latest");
     cp.put("key.deserializer", ByteArrayDeserializer.class.getName());
     cp.put("value.deserializer", ByteArrayDeserializer.class.getName());
     String key = "user:" + victim;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
-      consumer.subscribe(List.of(Topics.MODEL_UPDATES));
-      consumer.poll(Duration.ofMillis(500)); // joins at the end of what earlier tests wrote
+      // from the end of what the earlier test wrote, resolved now (a subscription's "latest" would be
+      // resolved only once the group is joined, possibly after the job published the victim's row)
+      List<org.apache.kafka.common.TopicPartition> parts = consumer.partitionsFor(Topics.MODEL_UPDATES).stream()
+          .map(i -> new org.apache.kafka.common.TopicPartition(i.topic(), i.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToEnd(parts);
+      parts.forEach(consumer::position);
       JobClient job = StreamTrainMain.start(args);
       try {
         produce(1000, 1160);
