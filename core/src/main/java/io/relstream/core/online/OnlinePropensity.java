@@ -493,21 +493,21 @@ public final class OnlinePropensity {
     /** One stored row (any order). */
     public void add(byte[] row) {
       try {
-        DataInputStream r = new DataInputStream(new ByteArrayInputStream(row));
-        byte kind = r.readByte();
+        java.nio.ByteBuffer r = java.nio.ByteBuffer.wrap(row);
+        byte kind = r.get();
         int nu = userIds.length;
         int ni = itemIds.length;
         if (kind == PAIR_ROW) {
-          int u = r.readInt();
-          int i = r.readInt();
+          int u = r.getInt();
+          int i = r.getInt();
           if (u < 0 || u >= nu || i < 0 || i >= ni) {
             throw new IllegalArgumentException("pair " + u + ", " + i + " outside the id counts");
           }
-          exposure.readPair(u, i, r);
+          exposure.restorePair(u, i, r.getLong(), r.getDouble(), r.getFloat());
           return;
         }
         if (kind == ERASED_USER_ROW) {
-          int index = r.readInt();
+          int index = r.getInt();
           if (index < 0 || index >= nu) {
             throw new IllegalArgumentException("erased user " + index + " outside the id counts");
           }
@@ -517,31 +517,31 @@ public final class OnlinePropensity {
         if (kind != USER_ROW && kind != ITEM_ROW) {
           throw new IllegalArgumentException("unknown propensity row kind " + kind);
         }
-        int index = r.readInt();
-        int len = r.readInt();
+        int index = r.getInt();
+        int len = r.getInt();
         if (len < 0 || len > (1 << 20)) {
           throw new IllegalArgumentException("bad id length " + len);
         }
         byte[] id = new byte[len];
-        r.readFully(id);
+        r.get(id);
         String[] ids = kind == USER_ROW ? userIds : itemIds;
         if (index < 0 || index >= ids.length) {
           throw new IllegalArgumentException("row " + index + " outside the " + ids.length + " ids counted");
         }
         ids[index] = new String(id, java.nio.charset.StandardCharsets.UTF_8);
         if (kind == USER_ROW) {
-          boolean seen = r.readBoolean();
-          double w = r.readDouble();
-          long t = r.readLong();
+          boolean seen = r.get() != 0;
+          double w = r.getDouble();
+          long t = r.getLong();
           if (seen) {
             exposure.restoreUser(index, true, w, t);
           }
         } else {
-          clicks.restoreStoredCount(index, r.readDouble());
-          exposure.restoreStoredExposure(index, r.readDouble());
+          clicks.restoreStoredCount(index, r.getDouble());
+          exposure.restoreStoredExposure(index, r.getDouble());
         }
-      } catch (IOException e) {
-        throw new IllegalArgumentException("truncated propensity row: " + e, e);
+      } catch (java.nio.BufferUnderflowException e) {
+        throw new IllegalArgumentException("truncated propensity row", e);
       }
     }
 

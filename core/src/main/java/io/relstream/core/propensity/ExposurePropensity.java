@@ -376,14 +376,11 @@ public final class ExposurePropensity {
     return true;
   }
 
-  /** Puts back what {@link #writePair} wrote. */
-  public void readPair(int user, int item, java.io.DataInput in) throws java.io.IOException {
+  /** Puts back a pair's latest impression as {@link #writePair} wrote it. */
+  public void restorePair(int user, int item, long time, double weight, float logged) {
     if (user < 0 || item < 0) {
-      throw new java.io.IOException("bad pair " + user + ", " + item);
+      throw new IllegalArgumentException("bad pair " + user + ", " + item);
     }
-    long time = in.readLong();
-    double weight = in.readDouble();
-    float logged = in.readFloat();
     long key = PairTable.key(user, item);
     int slot = pairs.find(key);
     if (slot < 0) {
