@@ -21,7 +21,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *
  * <p>It runs at parallelism 1: &theta; depends on global quantities (max_j n_j, the active-user count A)
  * that every event changes. <b>State: one key per row</b>, like the trainer's: keyed
- * {@code ValueState<byte[]>} "rows" (the input is keyed by item) holds each user's latest impression, each
+ * state "rows" ({@link KeyedRows}; the input is keyed by item) holds each user's latest impression, each
  * item's click and exposure counts and each (user, item) exposure under the keys of
  * {@link OnlinePropensity#writeChangedRows}, written just before each barrier when they changed; operator
  * state keeps only {@link OnlinePropensity#globals()} (the global sums, the clocks, the position counts).

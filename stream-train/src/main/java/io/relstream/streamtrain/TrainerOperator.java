@@ -42,7 +42,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *
  * <p><b>State: one key per row, written when it changed.</b> The trainer is the hot cache (every row of
  * the shard resident, as the batch math needs its tables); Flink's keyed state on the RocksDB backend is
- * where the rows live for the engine: keyed {@code ValueState<byte[]>} "rows" holds each user row
+ * where the rows live for the engine: keyed state "rows" ({@link KeyedRows}) holds each user row
  * (factors, Adam moments, remembered clicks) under {@link OnlineTrainer#userKey}, each item row (factors,
  * moments, &theta;, clicks) under {@link OnlineTrainer#itemKey}, each reservoir slot under
  * {@link OnlineTrainer#reservoirKey}. Just before each barrier ({@link #prepareSnapshotPreBarrier}, after

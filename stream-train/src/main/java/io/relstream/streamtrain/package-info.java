@@ -19,7 +19,7 @@
  * parallelism 1.
  *
  * <h2>State: one key per row</h2>
- * Both operators run on keyed streams and keep their estimators' rows in keyed {@code ValueState<byte[]>}
+ * Both operators run on keyed streams and keep their estimators' rows in keyed state (one map entry per row, {@code KeyedRows})
  * on the RocksDB backend, with incremental checkpoints: the trainer one row per user (factors, Adam
  * moments, remembered clicks), per item (factors, moments, &theta;, clicks) and per reservoir slot; the
  * propensity operator one per user (latest impression), item (click and exposure counts) and shown
