@@ -312,17 +312,16 @@ public final class OnlinePropensity {
         for (int u = 0; u < users.size(); u++) {
           changedUsers.add(u);
           if (users.id(u) == null) {
-            out.put(erasedUserKey(u), new byte[] {ERASED_USER_ROW, (byte) (u >>> 24), (byte) (u >>> 16),
-                (byte) (u >>> 8), (byte) u});
+            out.put(erasedUserKey(u), holeRow(u));
           }
         }
         for (int i = 0; i < items.size(); i++) changedItems.add(i);
-        java.util.List<long[]> all = new java.util.ArrayList<>();
-        exposure.forEachPair((u, i) -> all.add(new long[] {((long) u << 32) | i}));
-        for (long[] p : all) {
-          out.put(pairKey((int) (p[0] >>> 32), (int) p[0]), pairRow((int) (p[0] >>> 32), (int) p[0]));
-          written++;
-        }
+        int[] pairs = {0};
+        exposure.forEachPair((u, i) -> {
+          out.put(pairKey(u, i), pairRow(u, i));
+          pairs[0]++;
+        });
+        written += pairs[0];
       } else {
         for (int k = 0; k < changedPairCount; k++) {
           long p = changedPairList[k];
@@ -338,8 +337,7 @@ public final class OnlinePropensity {
         for (int i : (int[]) e[2]) {
           out.put(pairKey(u, i), null);
         }
-        out.put(erasedUserKey(u), new byte[] {ERASED_USER_ROW, (byte) (u >>> 24), (byte) (u >>> 16),
-            (byte) (u >>> 8), (byte) u});
+        out.put(erasedUserKey(u), holeRow(u));
         written++;
       }
       for (int k = 0; k < changedUsers.size(); k++) {
@@ -388,16 +386,18 @@ public final class OnlinePropensity {
     allChanged = true;
   }
 
-  private byte[] pairRow(int u, int i) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
-    DataOutputStream o = new DataOutputStream(bytes);
-    o.writeByte(PAIR_ROW);
-    o.writeInt(u);
-    o.writeInt(i);
+  private byte[] pairRow(int u, int i) {
+    java.nio.ByteBuffer o = java.nio.ByteBuffer.allocate(9 + ExposurePropensity.PAIR_BYTES);
+    o.put(PAIR_ROW).putInt(u).putInt(i);
     if (!exposure.writePair(u, i, o)) {
       throw new IllegalStateException("pair " + u + ", " + i + " changed but is not stored");
     }
-    return bytes.toByteArray();
+    return o.array();
+  }
+
+  /** The row an erased user leaves at its index: byte 'X', int index. */
+  private static byte[] holeRow(int u) {
+    return java.nio.ByteBuffer.allocate(5).put(ERASED_USER_ROW).putInt(u).array();
   }
 
   private static void writeId(DataOutputStream o, String id) throws IOException {
@@ -507,28 +507,15 @@ public final class OnlinePropensity {
           return;
         }
         if (kind == ERASED_USER_ROW) {
-          int index = r.getInt();
-          if (index < 0 || index >= nu) {
-            throw new IllegalArgumentException("erased user " + index + " outside the id counts");
-          }
-          erasedUsers[index] = true;
+          erasedUsers[RowBytes.readIndex(r, nu, "erased user")] = true;
           return;
         }
         if (kind != USER_ROW && kind != ITEM_ROW) {
           throw new IllegalArgumentException("unknown propensity row kind " + kind);
         }
-        int index = r.getInt();
-        int len = r.getInt();
-        if (len < 0 || len > (1 << 20)) {
-          throw new IllegalArgumentException("bad id length " + len);
-        }
-        byte[] id = new byte[len];
-        r.get(id);
         String[] ids = kind == USER_ROW ? userIds : itemIds;
-        if (index < 0 || index >= ids.length) {
-          throw new IllegalArgumentException("row " + index + " outside the " + ids.length + " ids counted");
-        }
-        ids[index] = new String(id, java.nio.charset.StandardCharsets.UTF_8);
+        int index = RowBytes.readIndex(r, ids.length, kind == USER_ROW ? "user row" : "item row");
+        ids[index] = RowBytes.readId(r);
         if (kind == USER_ROW) {
           boolean seen = r.get() != 0;
           double w = r.getDouble();

@@ -444,44 +444,32 @@ public final class OnlineTrainer implements AutoCloseable {
 
   /** The distinct rows a batch's steps touched, in first-appearance order. */
   private static final class Touched {
-    final IntList users = new IntList();
-    final IntList items = new IntList();
-    private boolean[] seenUser = new boolean[0];
-    private boolean[] seenItem = new boolean[0];
+    final IndexSet users = new IndexSet();
+    final IndexSet items = new IndexSet();
 
     void clear() {
-      for (int k = 0; k < users.size(); k++) seenUser[users.get(k)] = false;
-      for (int k = 0; k < items.size(); k++) seenItem[items.get(k)] = false;
       users.clear();
       items.clear();
     }
 
     void note(Batch b) {
       for (int k = 0; k < b.size(); k++) {
-        noteUser(b.users[k]);
-        noteItem(b.items[k]);
+        users.add(b.users[k]);
+        items.add(b.items[k]);
       }
     }
 
     void noteUser(int u) {
-      if (u >= seenUser.length) seenUser = Arrays.copyOf(seenUser, Math.max(u + 1, 2 * seenUser.length));
-      if (!seenUser[u]) {
-        seenUser[u] = true;
-        users.add(u);
-      }
+      users.add(u);
     }
 
     void noteItem(int i) {
-      if (i >= seenItem.length) seenItem = Arrays.copyOf(seenItem, Math.max(i + 1, 2 * seenItem.length));
-      if (!seenItem[i]) {
-        seenItem[i] = true;
-        items.add(i);
-      }
+      items.add(i);
     }
 
     void noteAll(Touched other) {
-      for (int k = 0; k < other.users.size(); k++) noteUser(other.users.get(k));
-      for (int k = 0; k < other.items.size(); k++) noteItem(other.items.get(k));
+      for (int k = 0; k < other.users.size(); k++) users.add(other.users.get(k));
+      for (int k = 0; k < other.items.size(); k++) items.add(other.items.get(k));
     }
   }
 
@@ -518,29 +506,6 @@ public final class OnlineTrainer implements AutoCloseable {
 
     int get(int u, int k) {
       return items[u][k];
-    }
-  }
-
-  /** A growable int array. */
-  private static final class IntList {
-    private int[] a = new int[16];
-    private int n;
-
-    void add(int v) {
-      if (n == a.length) a = Arrays.copyOf(a, 2 * n);
-      a[n++] = v;
-    }
-
-    int get(int k) {
-      return a[k];
-    }
-
-    int size() {
-      return n;
-    }
-
-    void clear() {
-      n = 0;
     }
   }
 
@@ -651,15 +616,7 @@ public final class OnlineTrainer implements AutoCloseable {
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(MAGIC);
       out.writeInt(VERSION);
-      out.writeInt(dim);
-      out.writeFloat(config.learningRate());
-      out.writeFloat(config.l2());
-      out.writeInt(config.batchSize());
-      out.writeInt(config.negativesPerPositive());
-      out.writeInt(config.loss().ordinal());
-      out.writeFloat(config.clip());
-      out.writeFloat(config.negativeWeight());
-      out.writeLong(config.seed());
+      writeSettings(out, config);
       out.writeLong(batches);
       out.writeLong(newestTrained);
       out.writeInt(math.step());
@@ -680,24 +637,98 @@ public final class OnlineTrainer implements AutoCloseable {
       for (long p : pairs) {
         out.writeLong(p);
       }
-      out.writeInt(pending);
-      for (int k = 0; k < pending; k++) {
-        out.writeInt(pendUser[k]);
-        out.writeInt(pendItem[k]);
-        out.writeFloat(pendLabel[k]);
-        out.writeFloat(pendTheta[k]);
-        out.writeLong(pendTime[k]);
-      }
-      out.writeFloat(config.clipQuantile());
-      out.writeInt(config.reservoirSize());
-      out.writeInt(config.reservoirSteps());
-      out.writeLong(config.reservoirStepMs());
+      writePending(out);
+      writeSettingsTail(out, config);
       clickTheta.write(out);
       reservoir.write(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
+  }
+
+  /** The settings every format starts with: d, lr, &lambda;, batch size, negatives, loss, M, c, seed. */
+  private static void writeSettings(DataOutputStream out, OnlineConfig config) throws IOException {
+    out.writeInt(config.dim());
+    out.writeFloat(config.learningRate());
+    out.writeFloat(config.l2());
+    out.writeInt(config.batchSize());
+    out.writeInt(config.negativesPerPositive());
+    out.writeInt(config.loss().ordinal());
+    out.writeFloat(config.clip());
+    out.writeFloat(config.negativeWeight());
+    out.writeLong(config.seed());
+  }
+
+  /** The settings added since snapshot version 2: q, R, K, and since version 3 reservoirStepMs. */
+  private static void writeSettingsTail(DataOutputStream out, OnlineConfig config) throws IOException {
+    out.writeFloat(config.clipQuantile());
+    out.writeInt(config.reservoirSize());
+    out.writeInt(config.reservoirSteps());
+    out.writeLong(config.reservoirStepMs());
+  }
+
+  private static OnlineConfig readSettings(DataInputStream in) throws IOException {
+    int dim = in.readInt();
+    float lr = in.readFloat();
+    float l2 = in.readFloat();
+    int batchSize = in.readInt();
+    int negatives = in.readInt();
+    int lossCode = in.readInt();
+    if (lossCode < 0 || lossCode >= LocalLoss.values().length) {
+      throw new IllegalArgumentException("bad loss code " + lossCode);
+    }
+    float clip = in.readFloat();
+    float c = in.readFloat();
+    long seed = in.readLong();
+    try {
+      return new OnlineConfig(dim, lr, l2, batchSize, negatives, LocalLoss.values()[lossCode], clip, c, seed);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("bad trainer settings: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code head} with the tail read after it (reservoirStepMs 0 when the format has none). */
+  private static OnlineConfig readSettingsTail(DataInputStream in, OnlineConfig head, boolean withStepMs)
+      throws IOException {
+    float q = in.readFloat();
+    int size = in.readInt();
+    int steps = in.readInt();
+    long stepMs = withStepMs ? in.readLong() : 0L;
+    try {
+      return new OnlineConfig(head.dim(), head.learningRate(), head.l2(), head.batchSize(),
+          head.negativesPerPositive(), head.loss(), head.clip(), head.negativeWeight(), head.seed(), q, size, steps,
+          stepMs);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("bad trainer settings: " + e.getMessage(), e);
+    }
+  }
+
+  /** The pending partial batch: int n, n x (int u, int i, float Y, float &theta;, long time). */
+  private void writePending(DataOutputStream out) throws IOException {
+    out.writeInt(pending);
+    for (int k = 0; k < pending; k++) {
+      out.writeInt(pendUser[k]);
+      out.writeInt(pendItem[k]);
+      out.writeFloat(pendLabel[k]);
+      out.writeFloat(pendTheta[k]);
+      out.writeLong(pendTime[k]);
+    }
+  }
+
+  /** {@code n} pending events as {@link #writePending} wrote them (after the count), checked against the ids. */
+  private static void readPending(DataInputStream in, int n, int nu, int ni, int[] u, int[] i, float[] y,
+      float[] theta, long[] time) throws IOException {
+    for (int k = 0; k < n; k++) {
+      u[k] = in.readInt();
+      i[k] = in.readInt();
+      y[k] = in.readFloat();
+      theta[k] = in.readFloat();
+      time[k] = in.readLong();
+      if (u[k] < 0 || u[k] >= nu || i[k] < 0 || i[k] >= ni) {
+        throw new IllegalArgumentException("pending event outside the id counts");
+      }
+    }
   }
 
   private static void writeFloats(DataOutputStream out, float[] a, int n) throws IOException {
@@ -729,20 +760,9 @@ public final class OnlineTrainer implements AutoCloseable {
         throw new IllegalArgumentException("unsupported online trainer snapshot version " + version
             + " (this build reads " + VERSION_1 + " to " + VERSION + ")");
       }
-      int dim = in.readInt();
-      float lr = in.readFloat();
-      float l2 = in.readFloat();
-      int batchSize = in.readInt();
-      int negatives = in.readInt();
-      int lossCode = in.readInt();
-      if (lossCode < 0 || lossCode >= LocalLoss.values().length) {
-        throw new IllegalArgumentException("bad loss code " + lossCode);
-      }
-      float clip = in.readFloat();
-      float c = in.readFloat();
-      long seed = in.readLong();
-      OnlineConfig config = new OnlineConfig(dim, lr, l2, batchSize, negatives,
-          LocalLoss.values()[lossCode], clip, c, seed);
+      OnlineConfig config = readSettings(in);
+      int dim = config.dim();
+      int batchSize = config.batchSize();
       long batches = in.readLong();
       long newest = in.readLong();
       int step = in.readInt();
@@ -753,18 +773,9 @@ public final class OnlineTrainer implements AutoCloseable {
       // the version-2 tail (the rest of the settings) follows the pending events
       Pending p = Pending.read(in, batchSize, nu, ni, dim);
       if (version != VERSION_1) {
-        float q = in.readFloat();
-        int size = in.readInt();
-        int steps = in.readInt();
-        long stepMs = version == VERSION_2 ? 0L : in.readLong();
-        try {
-          config = new OnlineConfig(dim, lr, l2, batchSize, negatives, LocalLoss.values()[lossCode], clip, c, seed,
-              q, size, steps, stepMs);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("bad trainer settings in the snapshot: " + e.getMessage(), e);
-        }
+        config = readSettingsTail(in, config, version != VERSION_2);
         p.clickTheta = ClipQuantile.read(in);
-        p.reservoir = Reservoir.read(in, size, nu, ni);
+        p.reservoir = Reservoir.read(in, config.reservoirSize(), nu, ni);
       }
       OnlineTrainer t = new OnlineTrainer(config, path, users, items, p.clicked,
           p.clickTheta == null ? new ClipQuantile() : p.clickTheta,
@@ -856,16 +867,7 @@ public final class OnlineTrainer implements AutoCloseable {
       p.pendLabel = new float[pending];
       p.pendTheta = new float[pending];
       p.pendTime = new long[pending];
-      for (int k = 0; k < pending; k++) {
-        p.pendUser[k] = in.readInt();
-        p.pendItem[k] = in.readInt();
-        p.pendLabel[k] = in.readFloat();
-        p.pendTheta[k] = in.readFloat();
-        p.pendTime[k] = in.readLong();
-        if (p.pendUser[k] < 0 || p.pendUser[k] >= nu || p.pendItem[k] < 0 || p.pendItem[k] >= ni) {
-          throw new IllegalArgumentException("pending event outside the id maps");
-        }
-      }
+      readPending(in, pending, nu, ni, p.pendUser, p.pendItem, p.pendLabel, p.pendTheta, p.pendTime);
       return p;
     }
 
@@ -958,7 +960,7 @@ public final class OnlineTrainer implements AutoCloseable {
         written++;
       }
       for (int kind = 0; kind < 2; kind++) {
-        IntList rows = kind == 0 ? dirty.users : dirty.items;
+        IndexSet rows = kind == 0 ? dirty.users : dirty.items;
         int n = rows.size();
         int[] chunk = new int[Math.min(n, WRITE_CHUNK)];
         float[] m = new float[chunk.length * dim];
@@ -1071,32 +1073,14 @@ public final class OnlineTrainer implements AutoCloseable {
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(GLOBALS_MAGIC);
       out.writeInt(ROWS_VERSION);
-      out.writeInt(config.dim());
-      out.writeFloat(config.learningRate());
-      out.writeFloat(config.l2());
-      out.writeInt(config.batchSize());
-      out.writeInt(config.negativesPerPositive());
-      out.writeInt(config.loss().ordinal());
-      out.writeFloat(config.clip());
-      out.writeFloat(config.negativeWeight());
-      out.writeLong(config.seed());
-      out.writeFloat(config.clipQuantile());
-      out.writeInt(config.reservoirSize());
-      out.writeInt(config.reservoirSteps());
-      out.writeLong(config.reservoirStepMs());
+      writeSettings(out, config);
+      writeSettingsTail(out, config);
       out.writeLong(batches);
       out.writeLong(newestTrained);
       out.writeInt(math.step());
       out.writeInt(users.size());
       out.writeInt(items.size());
-      out.writeInt(pending);
-      for (int k = 0; k < pending; k++) {
-        out.writeInt(pendUser[k]);
-        out.writeInt(pendItem[k]);
-        out.writeFloat(pendLabel[k]);
-        out.writeFloat(pendTheta[k]);
-        out.writeLong(pendTime[k]);
-      }
+      writePending(out);
       clickTheta.write(out);
       out.writeInt(reservoir.size());
       out.writeInt(reservoir.head());
@@ -1154,29 +1138,10 @@ public final class OnlineTrainer implements AutoCloseable {
           throw new IllegalArgumentException("unsupported row layout version " + version + " (this build reads "
               + ROWS_VERSION + ")");
         }
-        dim = in.readInt();
-        float lr = in.readFloat();
-        float l2 = in.readFloat();
-        int batchSize = in.readInt();
-        int negatives = in.readInt();
-        int lossCode = in.readInt();
-        if (lossCode < 0 || lossCode >= LocalLoss.values().length) {
-          throw new IllegalArgumentException("bad loss code " + lossCode);
-        }
-        float clip = in.readFloat();
-        float c = in.readFloat();
-        long seed = in.readLong();
-        float q = in.readFloat();
-        int size = in.readInt();
-        int steps = in.readInt();
-        long stepMs = in.readLong();
-        OnlineConfig config;
-        try {
-          config = new OnlineConfig(dim, lr, l2, batchSize, negatives, LocalLoss.values()[lossCode], clip, c, seed,
-              q, size, steps, stepMs);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("bad trainer settings in the globals: " + e.getMessage(), e);
-        }
+        OnlineConfig config = readSettingsTail(in, readSettings(in), true);
+        dim = config.dim();
+        int batchSize = config.batchSize();
+        int size = config.reservoirSize();
         long batches = in.readLong();
         long newest = in.readLong();
         step = in.readInt();
@@ -1192,16 +1157,7 @@ public final class OnlineTrainer implements AutoCloseable {
         float[] py = new float[pending];
         float[] pt = new float[pending];
         long[] ptime = new long[pending];
-        for (int k = 0; k < pending; k++) {
-          pu[k] = in.readInt();
-          pi[k] = in.readInt();
-          py[k] = in.readFloat();
-          pt[k] = in.readFloat();
-          ptime[k] = in.readLong();
-          if (pu[k] < 0 || pu[k] >= nu || pi[k] < 0 || pi[k] >= ni) {
-            throw new IllegalArgumentException("pending event outside the id counts");
-          }
-        }
+        readPending(in, pending, nu, ni, pu, pi, py, pt, ptime);
         ClipQuantile clickTheta = ClipQuantile.read(in);
         Reservoir reservoir = Reservoir.sized(size, in.readInt(), in.readInt());
         if (in.read() != -1) {
@@ -1257,30 +1213,16 @@ public final class OnlineTrainer implements AutoCloseable {
           return;
         }
         if (kind == ERASED_USER_ROW) {
-          int index = r.getInt();
-          if (index < 0 || index >= nu) {
-            throw new IllegalArgumentException("erased user " + index + " outside the id counts");
-          }
-          erasedUsers[index] = true;
+          erasedUsers[RowBytes.readIndex(r, nu, "erased user")] = true;
           return;
         }
         if (kind != USER_ROW && kind != ITEM_ROW) {
           throw new IllegalArgumentException("unknown row kind " + kind);
         }
-        int index = r.getInt();
-        int len = r.getInt();
-        if (len < 0 || len > (1 << 20)) {
-          throw new IllegalArgumentException("bad id length " + len);
-        }
-        byte[] id = new byte[len];
-        r.get(id);
         boolean user = kind == USER_ROW;
         String[] ids = user ? userIds : itemIds;
-        if (index < 0 || index >= ids.length) {
-          throw new IllegalArgumentException((user ? "user" : "item") + " row " + index + " outside the "
-              + ids.length + " the globals count");
-        }
-        ids[index] = new String(id, java.nio.charset.StandardCharsets.UTF_8);
+        int index = RowBytes.readIndex(r, ids.length, user ? "user row" : "item row");
+        ids[index] = RowBytes.readId(r);
         getFloats(r, user ? t.model.userFactors : t.model.itemFactors, index * dim, dim);
         getFloats(r, user ? um : im, index * dim, dim);
         getFloats(r, user ? uv : iv, index * dim, dim);

@@ -365,16 +365,17 @@ public final class ExposurePropensity {
    * Writes the pair's latest impression (long time, double stored weight, float logged propensity) and
    * returns true, or writes nothing and returns false when the pair was never shown.
    */
-  public boolean writePair(int user, int item, java.io.DataOutput out) throws java.io.IOException {
+  public boolean writePair(int user, int item, java.nio.ByteBuffer out) {
     int slot = pairs.find(PairTable.key(user, item));
     if (slot < 0) {
       return false;
     }
-    out.writeLong(pairs.time(slot));
-    out.writeDouble(pairs.weight(slot));
-    out.writeFloat(pairs.logged(slot));
+    out.putLong(pairs.time(slot)).putDouble(pairs.weight(slot)).putFloat(pairs.logged(slot));
     return true;
   }
+
+  /** Bytes {@link #writePair} writes. */
+  public static final int PAIR_BYTES = 20;
 
   /** Puts back a pair's latest impression as {@link #writePair} wrote it. */
   public void restorePair(int user, int item, long time, double weight, float logged) {
