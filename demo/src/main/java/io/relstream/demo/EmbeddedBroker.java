@@ -43,11 +43,29 @@ final class EmbeddedBroker {
 
   private EmbeddedBroker() {}
 
+  /**
+   * Ports this JVM has handed out or been told are taken: a port is probed free and released, and the
+   * process meant to bind it may do so seconds later, so the kernel can offer the same port to the next
+   * probe. Never handing one out twice keeps two of our own listeners from being given one port (the CI
+   * failure this fixes: the front's port, chosen by the caller, given to serving as well).
+   */
+  private static final java.util.Set<Integer> TAKEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Marks {@code port} (one chosen elsewhere, the front's) as taken for {@link #freePort()}. */
+  static void reserve(int port) {
+    if (port > 0) TAKEN.add(port);
+  }
+
+  /** A port free now that this JVM has not handed out before. */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        s.setReuseAddress(true);
+        int port = s.getLocalPort();
+        if (TAKEN.add(port)) return port;
+      }
     }
+    throw new IOException("no free port found that was not handed out before");
   }
 
   /** Starts the broker and returns its child process; {@code bootstrap[0]} receives host:port. */

@@ -101,6 +101,7 @@ final class Stack implements AutoCloseable {
   static Stack start(Path home, Path work, int port, Listen listen, List<String> ingestArgs, List<String> trainArgs,
       PrintStream out, List<ChildProcess> children, RestartPolicy policy) throws IOException, InterruptedException {
     work = work.toAbsolutePath().normalize();
+    EmbeddedBroker.reserve(port); // bound last, after the children: none of them may be given it
     Stack[] started = new Stack[1];
     try {
       Files.createDirectories(work);
