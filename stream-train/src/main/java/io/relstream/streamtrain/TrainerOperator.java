@@ -4,7 +4,6 @@ import io.relstream.core.kernel.BatchMaths;
 import io.relstream.core.online.BatchUpdate;
 import io.relstream.core.online.ModelRow;
 import io.relstream.core.online.OnlineTrainer;
-import io.relstream.schemas.Codecs;
 import io.relstream.schemas.avro.EntityKind;
 import io.relstream.schemas.avro.ModelUpdate;
 import java.util.ArrayList;
@@ -27,18 +26,19 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * The trainer operator: one {@link OnlineTrainer} (the whole model) fed with {@link Example}s; each batch
- * changes rows, each a {@link ModelUpdate} with the batch's modelVersion: users with
- * their vector, items with vector, &theta; and decayed click count. At the end of a bounded input it
+ * changes rows, each published as a {@link ModelUpdate} with the modelVersion of the batch that last
+ * changed it: users with their vector, items with vector, &theta; and decayed click count. At the end of a bounded input it
  * trains the pending partial batch; with {@link TrainConfig#flushIdleMs()} &gt; 0 it also trains it
  * once no event has arrived for that long (a processing-time timer), so the last events of a quiet
  * stream reach the served model instead of waiting for the batch to fill.
  *
  * <p><b>Rows coalesced per checkpoint.</b> A row changed by several batches between two checkpoints is
  * emitted once, in its newest version, just before the barrier ({@link #prepareSnapshotPreBarrier}) and at
- * the end of the input. The transactional sink makes rows visible only when a checkpoint commits, so a reader
+ * the end of the input ({@link OnlineTrainer#coalesceRows}: the trainer keeps a bit per changed row, not a
+ * copy per batch). The transactional sink makes rows visible only when a checkpoint commits, so a reader
  * sees the same model at every commit as with a row per batch, from a fraction of the records: a popular
- * item changes in nearly every batch, and every emitted row is Avro-encoded twice (to the sink, then to
- * Kafka) and decoded once. At most one row per key is held, so the buffer is bounded by the model.
+ * item changes in nearly every batch, and every emitted row is Avro-encoded for Kafka (the sink is chained,
+ * so nothing else encodes it). Nothing but the bits is held, so the buffer is bounded by the model.
  *
  * <p><b>State: one key per row, written when it changed.</b> The trainer is the hot cache (every row of
  * the shard resident, as the batch math needs its tables); Flink's keyed state on the RocksDB backend is
@@ -77,18 +77,11 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   private transient String kernelReason;
   private transient LongCounter eventsTrained;
   /**
-   * The newest changed version of each row since the last barrier, by model-updates key; the ModelUpdate
-   * record is built only when it is emitted, not for the versions a later batch replaces.
+   * Users erased since the last barrier (with the model version and event time of the erasure), in order:
+   * each becomes a tombstone before the barrier's rows, so a user erased and back within one interval is a
+   * tombstone, then its new row.
    */
-  private transient Map<String, Changed> changed;
-
-  /** A changed row as its batch left it; a null row is an erased user (a tombstone). */
-  private record Changed(EntityKind kind, ModelRow row, long modelVersion, long timestamp, String id) {
-    ModelUpdate toRecord() {
-      return row == null ? TrainingJob.erasure(id, modelVersion, timestamp)
-          : TrainerOperator.row(kind, row, modelVersion, timestamp);
-    }
-  }
+  private transient Map<String, long[]> erased;
 
   TrainerOperator(TrainConfig config) {
     this.config = config;
@@ -126,13 +119,15 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     if (trainer == null) {
       trainer = new OnlineTrainer(config.trainer(), kernel.path());
     }
+    // rows wait in the trainer (a bit each) until the barrier emits their newest version
+    trainer.coalesceRows();
     LOG.info("trainer kernel path {} on {} ({})", trainer.kernelPath(), trainer.device(), kernelReason);
   }
 
   @Override
   public void open() throws Exception {
     super.open();
-    changed = new LinkedHashMap<>();
+    erased = new LinkedHashMap<>();
     eventsTrained = new LongCounter();
     getRuntimeContext().addAccumulator(TrainingJob.EVENTS_TRAINED, eventsTrained);
     // metrics <operator scope>.kernel.opencl (1 on OpenCL, else 0) and .kernel.choice (path, device, why)
@@ -158,10 +153,13 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
   }
 
   private void flushRows() {
-    for (Changed c : changed.values()) {
-      output.collect(new StreamRecord<>(c.toRecord()));
+    for (Map.Entry<String, long[]> e : erased.entrySet()) {
+      output.collect(new StreamRecord<>(TrainingJob.erasure(e.getKey(), e.getValue()[0], e.getValue()[1])));
     }
-    changed.clear();
+    erased.clear();
+    trainer.drainChangedRows((item, id, vector, theta, clicks, version, timestamp) ->
+        output.collect(new StreamRecord<>(row(item ? EntityKind.ITEM : EntityKind.USER, id, vector, theta, clicks,
+            version, timestamp))));
   }
 
   @Override
@@ -176,8 +174,7 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     if (e.erase) {
       // the user's row, clicks and held events leave the trainer; its key gets a tombstone at this barrier
       boolean known = trainer.eraseUser(e.user);
-      changed.put(Codecs.modelUpdateKey(EntityKind.USER, e.user),
-          new Changed(EntityKind.USER, null, trainer.modelVersion(), e.timestamp, e.user));
+      erased.put(e.user, new long[] {trainer.modelVersion(), e.timestamp});
       LOG.info("erased user ({} to the trainer)", known ? "known" : "unknown");
       return;
     }
@@ -217,36 +214,30 @@ final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
       return;
     }
     eventsTrained.add(b.events());
-    for (ModelRow r : b.users()) {
-      changed.put(Codecs.modelUpdateKey(EntityKind.USER, r.id()), new Changed(EntityKind.USER, r, b.modelVersion(), b.timestamp(), r.id()));
-    }
-    for (ModelRow r : b.items()) {
-      changed.put(Codecs.modelUpdateKey(EntityKind.ITEM, r.id()), new Changed(EntityKind.ITEM, r, b.modelVersion(), b.timestamp(), r.id()));
-    }
   }
 
   /** The ModelUpdate rows of a batch: users first, then items, in first-appearance order. */
   static List<ModelUpdate> toRecords(BatchUpdate b) {
     List<ModelUpdate> out = new ArrayList<>(b.users().size() + b.items().size());
     for (ModelRow r : b.users()) {
-      out.add(row(EntityKind.USER, r, b.modelVersion(), b.timestamp()));
+      out.add(row(EntityKind.USER, r.id(), r.vector(), r.theta(), r.clicks(), b.modelVersion(), b.timestamp()));
     }
     for (ModelRow r : b.items()) {
-      out.add(row(EntityKind.ITEM, r, b.modelVersion(), b.timestamp()));
+      out.add(row(EntityKind.ITEM, r.id(), r.vector(), r.theta(), r.clicks(), b.modelVersion(), b.timestamp()));
     }
     return out;
   }
 
-  /** A row as a ModelUpdate record: items carry their theta and click count, users neither. */
-  private static ModelUpdate row(EntityKind kind, ModelRow r, long modelVersion, long timestamp) {
-    List<Float> v = new ArrayList<>(r.vector().length);
-    for (float x : r.vector()) {
-      v.add(x);
-    }
+  /**
+   * A row as a ModelUpdate record: items carry their theta and click count, users neither. The vector is a
+   * view of {@code vector} (not copied, not boxed up front), which the caller hands over.
+   */
+  private static ModelUpdate row(EntityKind kind, String id, float[] vector, float theta, double clicks,
+      long modelVersion, long timestamp) {
     boolean item = kind == EntityKind.ITEM;
-    return ModelUpdate.newBuilder().setKind(kind).setId(r.id()).setVector(v)
-        .setPropensity(item ? (Double) (double) r.theta() : null).setClicks(item ? (Double) r.clicks() : null)
-        .setModelVersion(modelVersion).setTimestamp(timestamp).build();
+    // the builder would deep-copy the vector field; the constructor takes it as it is
+    return new ModelUpdate(kind, id, new FloatList(vector), item ? (Double) (double) theta : null,
+        item ? (Double) clicks : null, modelVersion, timestamp);
   }
 
 

@@ -116,6 +116,18 @@ public final class OnlineTrainer implements AutoCloseable {
   /** The ring's size before the first erasure since the last writeChangedRows, or -1. */
   private int reservoirSizeBefore = -1;
 
+  // coalesced output ({@link #coalesceRows}): the rows batches changed since the last drainChangedRows,
+  // the batch that last changed each, and the newest event time after each batch since then
+  private boolean coalesce;
+  private final IndexSet unsentUsers = new IndexSet();
+  private final IndexSet unsentItems = new IndexSet();
+  private long[] userLastBatch = new long[0];
+  private long[] itemLastBatch = new long[0];
+  private float[] itemBatchTheta = new float[0];
+  private double[] itemBatchClicks = new double[0];
+  private long firstUnsentBatch = -1;
+  private long[] unsentBatchTime = new long[16];
+
   /** A new, empty model. */
   public OnlineTrainer(OnlineConfig config, BatchMaths.Path path) {
     this(config, path, new IdIndex(), new IdIndex(), new LongSet(), new ClipQuantile(),
@@ -366,7 +378,104 @@ public final class OnlineTrainer implements AutoCloseable {
     batches = b;
     newestTrained = newest;
     pending = 0;
+    if (coalesce) {
+      noteUnsent(b, newest);
+      return new BatchUpdate(b, newest, events, loss, List.of(), List.of());
+    }
     return new BatchUpdate(b, newest, events, loss, userRows(), itemRows());
+  }
+
+  /** A changed row, as {@link #drainChangedRows} hands it over. */
+  @FunctionalInterface
+  public interface ChangedRow {
+    /**
+     * @param item whether the row is an item's (else a user's)
+     * @param id the user or item id
+     * @param vector its factors now (a copy, length d)
+     * @param theta for an item, the latest &theta; it was trained with (as that batch left it); NaN for a user
+     * @param clicks for an item, the decayed click count reported with it then; NaN for a user
+     * @param modelVersion the batch that last changed the row
+     * @param timestamp the newest event time after that batch
+     */
+    void accept(boolean item, String id, float[] vector, float theta, double clicks, long modelVersion,
+        long timestamp);
+  }
+
+  /**
+   * From now on batches no longer list their rows ({@link BatchUpdate#users()} and {@link BatchUpdate#items()}
+   * are empty): each changed row waits for {@link #drainChangedRows}, which hands it over once in its newest
+   * version, however many batches changed it. For a caller that publishes rows at intervals (the Flink
+   * trainer, at each checkpoint barrier) this replaces a copy of every touched row per batch, and a map of
+   * them by key, with one bit per row. Not part of the model's state: a restored trainer starts with none.
+   */
+  public void coalesceRows() {
+    coalesce = true;
+  }
+
+  private void noteUnsent(long b, long newest) {
+    if (firstUnsentBatch < 0) {
+      firstUnsentBatch = b;
+    }
+    int slot = (int) (b - firstUnsentBatch);
+    if (slot == unsentBatchTime.length) {
+      unsentBatchTime = Arrays.copyOf(unsentBatchTime, 2 * slot);
+    }
+    unsentBatchTime[slot] = newest;
+    if (userLastBatch.length < model.numUsers) {
+      userLastBatch = Arrays.copyOf(userLastBatch, model.numUsers);
+    }
+    if (itemLastBatch.length < model.numItems) {
+      itemLastBatch = Arrays.copyOf(itemLastBatch, model.numItems);
+      itemBatchTheta = Arrays.copyOf(itemBatchTheta, model.numItems);
+      itemBatchClicks = Arrays.copyOf(itemBatchClicks, model.numItems);
+    }
+    for (int k = 0; k < touched.users.size(); k++) {
+      int u = touched.users.get(k);
+      unsentUsers.add(u);
+      userLastBatch[u] = b;
+    }
+    for (int k = 0; k < touched.items.size(); k++) {
+      int i = touched.items.get(k);
+      unsentItems.add(i);
+      itemLastBatch[i] = b;
+      // as the batch left them: events after it (pending) move itemTheta on before their own batch
+      itemBatchTheta[i] = itemTheta[i];
+      itemBatchClicks[i] = itemClicks[i];
+    }
+  }
+
+  /**
+   * Hands every row changed by a batch since the last call to {@code out}, once, in its current version
+   * (users first, then items, each in first-change order); an erased user's row is not handed over. Only
+   * after {@link #coalesceRows}. Returns how many rows.
+   */
+  public int drainChangedRows(ChangedRow out) {
+    if (!coalesce) {
+      throw new IllegalStateException("drainChangedRows needs coalesceRows()");
+    }
+    math.syncToModel();
+    int n = 0;
+    for (int k = 0; k < unsentUsers.size(); k++) {
+      int u = unsentUsers.get(k);
+      String id = users.id(u);
+      if (id != null) {
+        long b = userLastBatch[u];
+        out.accept(false, id, row(model.userFactors, u), Float.NaN, Double.NaN, b,
+            unsentBatchTime[(int) (b - firstUnsentBatch)]);
+        n++;
+      }
+    }
+    for (int k = 0; k < unsentItems.size(); k++) {
+      int i = unsentItems.get(k);
+      long b = itemLastBatch[i];
+      out.accept(true, items.id(i), row(model.itemFactors, i), itemBatchTheta[i], itemBatchClicks[i], b,
+          unsentBatchTime[(int) (b - firstUnsentBatch)]);
+      n++;
+    }
+    unsentUsers.clear();
+    unsentItems.clear();
+    firstUnsentBatch = -1;
+    return n;
   }
 
   /**
