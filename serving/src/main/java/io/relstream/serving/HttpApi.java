@@ -61,6 +61,8 @@ final class HttpApi implements AutoCloseable {
   private final HardenedHttpServer server;
   private final Supplier<UpdateConsumer.Snapshot> consumer;
   private final DiskFloor disk;
+  /** The served log, or null when answers are not logged. */
+  private volatile ServedLog served;
 
   /** Binds {@code address} on loopback-or-token terms (port 0: any free port); {@link #start()} starts serving. */
   HttpApi(ModelStore store, Metrics metrics, InetSocketAddress address, int maxConcurrent,
@@ -151,9 +153,18 @@ final class HttpApi implements AutoCloseable {
     return decodeId(what, rest);
   }
 
+  /**
+   * From now on every recommendation answer carries a {@code requestId} and what it showed goes to
+   * {@code log} (the served log).
+   */
+  void logServed(ServedLog log) {
+    served = log;
+  }
+
   private ApiResponse recommend(RecommendQuery q) throws Exception {
     ModelStore.Recommendation r = store.recommend(q.users().get(0), q.k(), q.filter());
-    return ApiResponse.json(200, answer(r, System.currentTimeMillis()));
+    long now = System.currentTimeMillis();
+    return ApiResponse.json(200, logged(answer(r, now), r, now));
   }
 
   private ApiResponse recommendBatch(RecommendQuery q) throws Exception {
@@ -161,9 +172,20 @@ final class HttpApi implements AutoCloseable {
     long now = System.currentTimeMillis();
     List<Map<String, Object>> results = new java.util.ArrayList<>(all.size());
     for (ModelStore.Recommendation r : all) {
-      results.add(answer(r, now));
+      results.add(logged(answer(r, now), r, now));
     }
     return ApiResponse.json(200, Map.of("results", results));
+  }
+
+  /** With the served log on: a new requestId in {@code body}, and the answer queued for the log. */
+  private Map<String, Object> logged(Map<String, Object> body, ModelStore.Recommendation r, long now) {
+    ServedLog log = served;
+    if (log != null) {
+      String requestId = java.util.UUID.randomUUID().toString();
+      body.put("requestId", requestId);
+      log.shown(r.user(), requestId, r.items(), now);
+    }
+    return body;
   }
 
   /** The JSON object of one answer (GET /recommend's body, one entry of POST's results). */

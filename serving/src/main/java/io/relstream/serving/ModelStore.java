@@ -71,8 +71,30 @@ final class ModelStore implements AutoCloseable {
     RocksDB.loadLibrary();
   }
 
-  /** One returned slot: the item, its score and the propensity &theta; the model holds for it. */
-  record Slot(String item, float score, double propensity) {}
+  /**
+   * One returned slot: the item, its score, the propensity &theta; the model holds for it and, in an answer
+   * to a recommendation query, {@code inclusion}: the probability that the serving policy
+   * ({@link #explore}) showed this item in the answer at all (1 for every item of a deterministic answer;
+   * null in a similar-items answer).
+   */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  record Slot(String item, float score, double propensity, Double inclusion) {
+    Slot(String item, float score, double propensity) {
+      this(item, score, propensity, null);
+    }
+  }
+
+  /** The serving policy of recommendation answers: greedy unless {@link #explore} says otherwise. */
+  private volatile io.relstream.core.propensity.EpsilonSlots policy = new io.relstream.core.propensity.EpsilonSlots(0);
+
+  /**
+   * Answers from now on follow {@code p}: each greedy slot is replaced with probability &epsilon; by an
+   * eligible item outside the greedy list (the filters hold for it too), and every slot carries its exact
+   * inclusion probability.
+   */
+  void explore(io.relstream.core.propensity.EpsilonSlots p) {
+    policy = java.util.Objects.requireNonNull(p);
+  }
 
   /**
    * Answer of {@link #recommend}.
@@ -437,10 +459,11 @@ final class ModelStore implements AutoCloseable {
         float[] scores = new float[k];
         TileScan.topKOfScores(snap.popularityChunks(), ItemTable.CHUNK, snap.count(), k, excluded[u], cand, items,
             scores);
-        out[u] = answer(snap, user, items, scores, true, ign);
+        out[u] = answer(snap, user, items, scores, true, ign, null, excluded[u], cand);
       } else if (include != null) {
-        Scorer.Ranked r = scorer.topKOf(snap, vectors[u], k, minus(include, excluded[u]));
-        out[u] = answer(snap, user, r.items(), r.scores(), false, ign);
+        int[] cand = minus(include, excluded[u]);
+        Scorer.Ranked r = scorer.topKOf(snap, vectors[u], k, cand);
+        out[u] = answer(snap, user, r.items(), r.scores(), false, ign, vectors[u], excluded[u], cand);
       } else {
         scanned.add(u);
       }
@@ -455,17 +478,42 @@ final class ModelStore implements AutoCloseable {
       Scorer.Ranked[] r = scorer.topK(snap, q, k, ex);
       for (int j = 0; j < q.length; j++) {
         int u = scanned.get(j);
-        out[u] = answer(snap, userIds.get(u), r[j].items(), r[j].scores(), false, ign);
+        out[u] = answer(snap, userIds.get(u), r[j].items(), r[j].scores(), false, ign, vectors[u], excluded[u], null);
       }
     }
     return List.of(out);
   }
 
-  private static Recommendation answer(ItemTable snap, String user, int[] items, float[] scores, boolean fallback,
-      List<String> ignored) {
-    List<Slot> slots = new ArrayList<>(items.length);
-    for (int j = 0; j < items.length && items[j] >= 0; j++) {
-      slots.add(new Slot(snap.id(items[j]), scores[j], snap.propensity(items[j])));
+  /**
+   * The answer of the greedy top list {@code items} (scores {@code scores}, -1 past its end) under the
+   * serving policy: the eligible items are {@code cand} when not null (already without the excluded), else
+   * every item of {@code snap} not in {@code excluded} (ascending, distinct). An explored slot is scored as
+   * the greedy ones are: by {@code vector}, or by popularity for a fallback ({@code vector} null).
+   */
+  private Recommendation answer(ItemTable snap, String user, int[] items, float[] scores, boolean fallback,
+      List<String> ignored, float[] vector, int[] excluded, int[] cand) {
+    int n = 0;
+    while (n < items.length && items[n] >= 0) {
+      n++;
+    }
+    int[] greedy = java.util.Arrays.copyOf(items, n);
+    io.relstream.core.propensity.EpsilonSlots p = policy;
+    int eligible = cand != null ? cand.length : snap.count() - excluded.length;
+    boolean[] explored = new boolean[n];
+    int[] shown = greedy;
+    if (p.epsilon() > 0 && eligible > n) {
+      io.relstream.core.propensity.EpsilonSlots.Others others = cand != null
+          ? io.relstream.core.propensity.EpsilonSlots.outsideOf(cand, new int[0], greedy)
+          : io.relstream.core.propensity.EpsilonSlots.outside(snap.count(), excluded, greedy);
+      shown = p.choose(greedy, others, java.util.concurrent.ThreadLocalRandom.current(), explored);
+    }
+    double kept = p.greedyInclusion(n, eligible);
+    double other = p.otherInclusion(n, eligible);
+    List<Slot> slots = new ArrayList<>(n);
+    for (int j = 0; j < n; j++) {
+      int i = shown[j];
+      float score = !explored[j] ? scores[j] : vector == null ? snap.popularityScore(i) : snap.tiles().dot(i, vector);
+      slots.add(new Slot(snap.id(i), score, snap.propensity(i), explored[j] ? other : kept));
     }
     return new Recommendation(user, snap.modelVersion(), slots, fallback, ignored, snap.publishedAtMs());
   }

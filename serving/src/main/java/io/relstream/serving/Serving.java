@@ -15,13 +15,15 @@ final class Serving implements AutoCloseable {
   private final UpdateConsumer consumer;
   private final HttpApi http;
   private final Metrics metrics;
+  private final ServedLog served;
   private boolean closed;
 
-  private Serving(ModelStore store, UpdateConsumer consumer, HttpApi http, Metrics metrics) {
+  private Serving(ModelStore store, UpdateConsumer consumer, HttpApi http, Metrics metrics, ServedLog served) {
     this.store = store;
     this.consumer = consumer;
     this.http = http;
     this.metrics = metrics;
+    this.served = served;
   }
 
   /** Opens the store, binds the port, starts consuming and serving. */
@@ -31,17 +33,33 @@ final class Serving implements AutoCloseable {
         table -> Scorer.selected(table, 150));
     UpdateConsumer consumer = null;
     HttpApi http = null;
+    ServedLog served = null;
     try {
       registerStoreGauges(metrics, store);
       consumer = new UpdateConsumer(config.bootstrap(), store, metrics);
       http = new HttpApi(store, metrics, new InetSocketAddress(config.bind(), config.port()), 64, config.token(),
           consumer::snapshot, DiskFloor.ofMegabytes(config.dbDir(), config.minFreeDiskMb()));
+      store.explore(config.explore());
+      if (config.logServed()) {
+        ServedLog log = new ServedLog(config.bootstrap());
+        served = log;
+        http.logServed(log);
+        metrics.gauge("relstream_serving_served_published_total", "Impressions of served answers the served log"
+            + " delivered to the events topic.", log::published);
+        metrics.gauge("relstream_serving_served_dropped_total", "Impressions of served answers the served log"
+            + " dropped (its queue full, or the broker failed to take them).", log::dropped);
+      }
+      metrics.info("relstream_serving_policy", () -> "explore=\"epsilon:" + config.explore().epsilon()
+          + "\",logServed=\"" + config.logServed() + "\"");
       http.start();
       consumer.start();
-      return new Serving(store, consumer, http, metrics);
+      return new Serving(store, consumer, http, metrics, served);
     } catch (IOException | RuntimeException e) {
       if (http != null) {
         http.close();
+      }
+      if (served != null) {
+        served.close();
       }
       if (consumer != null) {
         consumer.close();
@@ -100,6 +118,9 @@ final class Serving implements AutoCloseable {
     closed = true;
     try {
       http.close();
+      if (served != null) {
+        served.close(); // what the closed server answered still reaches the log
+      }
     } finally {
       try {
         consumer.close();

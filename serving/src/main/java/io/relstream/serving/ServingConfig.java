@@ -14,9 +14,11 @@ import java.nio.file.Path;
  * @param bind the HTTP bind address (default 127.0.0.1; beyond loopback a token is required)
  * @param token the bearer token every HTTP route then requires, or null for none
  * @param minFreeDiskMb below this many MiB free on the db dir's file system, /health is "degraded" (503)
+ * @param logServed publish what each answer showed to the events topic ({@link ServedLog})
+ * @param explore the serving policy ({@code --explore epsilon:E}; &epsilon; = 0: greedy)
  */
 record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String bind, String token,
-    long minFreeDiskMb) {
+    long minFreeDiskMb, boolean logServed, io.relstream.core.propensity.EpsilonSlots explore) {
   static final int DEFAULT_PORT = 8082;
   static final String DEFAULT_BIND = "127.0.0.1";
 
@@ -25,7 +27,25 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
   public String toString() {
     return "ServingConfig[bootstrap=" + bootstrap + ", port=" + port + ", dbDir=" + dbDir + ", clip=" + clip
         + ", bind=" + bind + ", token=" + (token == null ? "none" : "(set)") + ", minFreeDiskMb=" + minFreeDiskMb
-        + "]";
+        + ", logServed=" + logServed + ", explore=epsilon:" + explore.epsilon() + "]";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ServingConfig c && bootstrap.equals(c.bootstrap) && port == c.port && dbDir.equals(c.dbDir)
+        && clip == c.clip && bind.equals(c.bind) && java.util.Objects.equals(token, c.token)
+        && minFreeDiskMb == c.minFreeDiskMb && logServed == c.logServed && explore.epsilon() == c.explore.epsilon();
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(bootstrap, port, dbDir, clip, bind, token, minFreeDiskMb, logServed,
+        explore.epsilon());
+  }
+
+  /** Served answers not logged, greedy. */
+  ServingConfig(String bootstrap, int port, Path dbDir, double clip, String bind, String token, long minFreeDiskMb) {
+    this(bootstrap, port, dbDir, clip, bind, token, minFreeDiskMb, false, new io.relstream.core.propensity.EpsilonSlots(0));
   }
 
   /** Loopback, no token, the default disk floor. */
@@ -40,7 +60,7 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
 
   static final String USAGE = String.join("\n",
       "usage: ServingMain --bootstrap HOST:PORT --db-dir DIR [--port 8082] [--clip 0.009136] [--bind 127.0.0.1]"
-          + " [--token T] [--min-free-disk-mb 1024]",
+          + " [--token T] [--min-free-disk-mb 1024] [--log-served] [--explore epsilon:0.1]",
       "  --bootstrap HOST:PORT  Kafka bootstrap servers (comma-separated list allowed)",
       "  --db-dir DIR           RocksDB directory (created if missing; resumes from its offsets)",
       "  --port N               HTTP port, 0..65535 (0 = any free port; default 8082)",
@@ -48,6 +68,9 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
       "  --bind ADDR            HTTP bind address (default 127.0.0.1; any other address needs --token)",
       "  --token T              bearer token every HTTP route requires (Authorization: Bearer T; default: $RELSTREAM_TOKEN)",
       "  --min-free-disk-mb N   /health is degraded (503) below N MiB free under --db-dir (default 1024)",
+      "  --log-served           publish what each answer showed to the events topic as impressions, with",
+      "                         requestId, position and the exact probability the policy showed the item",
+      "  --explore P            serving policy: epsilon:E (each slot explored with probability E) or none (default)",
       "  --help                 this text");
 
   /** A command line that cannot be used; the message is one line. */
@@ -73,14 +96,21 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
     String bind = null;
     String token = null;
     Long minFree = null;
+    Boolean logServed = null;
+    io.relstream.core.propensity.EpsilonSlots explore = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
         return null;
       }
+      if (flag.equals("--log-served")) {
+        once(logServed, flag);
+        logServed = true;
+        continue;
+      }
       if (!flag.equals("--bootstrap") && !flag.equals("--port") && !flag.equals("--db-dir")
           && !flag.equals("--clip") && !flag.equals("--bind") && !flag.equals("--token")
-          && !flag.equals("--min-free-disk-mb")) {
+          && !flag.equals("--min-free-disk-mb") && !flag.equals("--explore")) {
         throw new UsageException("unknown argument: " + flag + " (try --help)");
       }
       if (i + 1 >= args.length) {
@@ -127,6 +157,14 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
           }
           token = value;
         }
+        case "--explore" -> {
+          once(explore, flag);
+          try {
+            explore = io.relstream.core.propensity.EpsilonSlots.parse(value);
+          } catch (IllegalArgumentException e) {
+            throw new UsageException("--explore: " + e.getMessage());
+          }
+        }
         case "--min-free-disk-mb" -> {
           once(minFree, flag);
           try {
@@ -164,7 +202,8 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
     }
     return new ServingConfig(bootstrap, port == null ? DEFAULT_PORT : port, dbDir,
         clip == null ? DebiasedPopularity.DEFAULT_CLIP : clip, bind, token,
-        minFree == null ? DiskFloor.DEFAULT_FLOOR_MB : minFree);
+        minFree == null ? DiskFloor.DEFAULT_FLOOR_MB : minFree, logServed != null,
+        explore == null ? new io.relstream.core.propensity.EpsilonSlots(0) : explore);
   }
 
   private static boolean isLoopback(String address) throws UsageException {

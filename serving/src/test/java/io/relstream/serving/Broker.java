@@ -44,7 +44,8 @@ final class Broker implements AutoCloseable {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", kit.bootstrapServers()))) {
         admin.createTopics(List.of(
             new NewTopic(Topics.MODEL_UPDATES, 2, (short) 1).configs(Map.of("cleanup.policy", "compact")),
-            new NewTopic(Topics.INTERACTIONS, 2, (short) 1))).all().get();
+            new NewTopic(Topics.INTERACTIONS, 2, (short) 1),
+            new NewTopic(Topics.EVENTS, 2, (short) 1))).all().get();
       }
       return new Broker(kit);
     } catch (Exception e) {

@@ -31,6 +31,26 @@ class ServingConfigTest {
   }
 
   @Test
+  void servedLogAndExploration() throws Exception {
+    ServingConfig off = ServingConfig.parse("--bootstrap", "h:1", "--db-dir", "d");
+    assertEquals(false, off.logServed());
+    assertEquals(0.0, off.explore().epsilon());
+    ServingConfig on = ServingConfig.parse("--bootstrap", "h:1", "--log-served", "--db-dir", "d", "--explore",
+        "epsilon:0.1");
+    assertEquals(true, on.logServed());
+    assertEquals(0.1, on.explore().epsilon());
+    for (String[] bad : new String[][] {
+        {"--bootstrap", "h:1", "--db-dir", "d", "--explore", "epsilon:2"},
+        {"--bootstrap", "h:1", "--db-dir", "d", "--explore", "thompson"},
+        {"--bootstrap", "h:1", "--db-dir", "d", "--log-served", "--log-served"},
+        {"--bootstrap", "h:1", "--db-dir", "d", "--explore"}}) {
+      ServingConfig.UsageException e = assertThrows(ServingConfig.UsageException.class, () -> ServingConfig.parse(bad),
+          String.join(" ", bad));
+      assertEquals(-1, e.getMessage().indexOf('\n'), e.getMessage());
+    }
+  }
+
+  @Test
   void rejectsBadFlagsWithOneLine() {
     String[][] bad = {
         {}, {"--bootstrap", "h:1"}, {"--db-dir", "d"}, {"--bootstrap"}, {"--bootstrap", "nohostport", "--db-dir", "d"},
