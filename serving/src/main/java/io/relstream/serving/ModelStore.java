@@ -74,13 +74,14 @@ final class ModelStore implements AutoCloseable {
   /**
    * One returned slot: the item, its score, the propensity &theta; the model holds for it and, in an answer
    * to a recommendation query, {@code inclusion}: the probability that the serving policy
-   * ({@link #explore}) showed this item in the answer at all (1 for every item of a deterministic answer;
-   * null in a similar-items answer).
+   * ({@link #explore}) showed this item in the answer at all (1 for every item of a deterministic answer),
+   * and {@code explored}: whether the policy put it there in place of the model's choice. Both null in a
+   * similar-items answer.
    */
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-  record Slot(String item, float score, double propensity, Double inclusion) {
+  record Slot(String item, float score, double propensity, Double inclusion, Boolean explored) {
     Slot(String item, float score, double propensity) {
-      this(item, score, propensity, null);
+      this(item, score, propensity, null, null);
     }
   }
 
@@ -513,7 +514,7 @@ final class ModelStore implements AutoCloseable {
     for (int j = 0; j < n; j++) {
       int i = shown[j];
       float score = !explored[j] ? scores[j] : vector == null ? snap.popularityScore(i) : snap.tiles().dot(i, vector);
-      slots.add(new Slot(snap.id(i), score, snap.propensity(i), explored[j] ? other : kept));
+      slots.add(new Slot(snap.id(i), score, snap.propensity(i), explored[j] ? other : kept, explored[j]));
     }
     return new Recommendation(user, snap.modelVersion(), slots, fallback, ignored, snap.publishedAtMs());
   }
