@@ -32,7 +32,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * One run of the training job over a bounded log on a local MiniCluster in this JVM:
  * <pre>
- *   generator(LoggedEvents) [p] -&gt; TrainingJob.build: propensity [1] -&gt; trainer [1] -&gt; sink [1, chained]
+ *   generator(LoggedEvents) [p] -&gt; TrainingJob.build: propensity [1] -&gt; trainer [1] -&gt; keyBy -&gt; sink [p]
  * </pre>
  * The graph after the source is {@link TrainingJob#build}, the live job's, with the settings given; the
  * source emits the events in order (at parallelism 1; beyond, each subtask emits its range of the

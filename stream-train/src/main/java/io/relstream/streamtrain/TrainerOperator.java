@@ -37,8 +37,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * the end of the input ({@link OnlineTrainer#coalesceRows}: the trainer keeps a bit per changed row, not a
  * copy per batch). The transactional sink makes rows visible only when a checkpoint commits, so a reader
  * sees the same model at every commit as with a row per batch, from a fraction of the records: a popular
- * item changes in nearly every batch, and every emitted row is Avro-encoded for Kafka (the sink is chained,
- * so nothing else encodes it). Nothing but the bits is held, so the buffer is bounded by the model.
+ * item changes in nearly every batch, and every emitted row is Avro-encoded twice (to the sink, then to
+ * Kafka) and decoded once. Nothing but the bits is held, so the buffer is bounded by the model.
  *
  * <p><b>State: one key per row, written when it changed.</b> The trainer is the hot cache (every row of
  * the shard resident, as the batch math needs its tables); Flink's keyed state on the RocksDB backend is

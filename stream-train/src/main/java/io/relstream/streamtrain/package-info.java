@@ -5,11 +5,8 @@
  * <h2>Graph</h2>
  * <pre>
  *   KafkaSource(interactions) [p] -&gt; keyBy(item) -&gt; propensity [1] -&gt; keyBy(user) -&gt; trainer [1]
- *       -&gt; KafkaSink EXACTLY_ONCE [1, chained to the trainer]
+ *       -&gt; keyBy(row key) -&gt; KafkaSink EXACTLY_ONCE [p]
  * </pre>
- * The sink is chained to the trainer (a forward edge; object reuse on): each row key is emitted by one
- * trainer subtask, so its rows stay in modelVersion order without a shuffle, and a row is Avro-encoded once,
- * for Kafka.
  * {@link io.relstream.streamtrain.TrainingJob#build} takes the source and sink as arguments (tests inject
  * finite sources and collecting sinks); {@link io.relstream.streamtrain.StreamTrainMain} wires Kafka.
  *
