@@ -11,7 +11,6 @@ import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -38,7 +37,6 @@ public final class AvroCodec<T extends SpecificRecordBase> {
 
   private final Class<T> type;
   private final Schema schema;
-  private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
   private final SpecificDatumWriter<T> writer;
   /** The single-object header: marker C3 01, then the schema's CRC-64-AVRO fingerprint, little-endian. */
@@ -59,7 +57,6 @@ public final class AvroCodec<T extends SpecificRecordBase> {
       store.addSchema(s);
     }
     SpecificData model = new SpecificData(type.getClassLoader());
-    this.encoder = new BinaryMessageEncoder<>(model, schema);
     this.decoder = new BinaryMessageDecoder<>(model, schema, store);
     this.writer = new SpecificDatumWriter<>(schema, model);
     this.header = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).put((byte) 0xC3).put((byte) 0x01)
@@ -80,7 +77,7 @@ public final class AvroCodec<T extends SpecificRecordBase> {
   }
 
   /**
-   * The record in single-object encoding: the same bytes as Avro's {@link BinaryMessageEncoder}, written
+   * The record in single-object encoding: the same bytes as Avro's {@code BinaryMessageEncoder}, written
    * through a buffered binary encoder into a reused buffer (Avro's message encoder writes through a direct,
    * unbuffered one: a call into the output stream per field and per array element, which dominated the
    * trainer's encoding of its rows).
@@ -97,14 +94,6 @@ public final class AvroCodec<T extends SpecificRecordBase> {
       throw new UncheckedIOException("cannot encode " + type.getSimpleName(), e);
     }
     return s.out.toByteArray();
-  }
-
-  /** {@link #encode} by Avro's own message encoder: the reference its bytes are tested against. */
-  byte[] encodeByMessageEncoder(T record) throws IOException {
-    ByteBuffer b = encoder.encode(record);
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
   }
 
   /**

@@ -41,6 +41,17 @@ class AvroCodecEncodeTest {
         .setPropensity(r.nextBoolean() ? r.nextDouble() : null).build();
   }
 
+  /** The record by Avro's own single-object encoder: the reference. */
+  private static <T extends org.apache.avro.specific.SpecificRecordBase> byte[] reference(Class<T> type, T record)
+      throws java.io.IOException {
+    java.nio.ByteBuffer b = new org.apache.avro.message.BinaryMessageEncoder<T>(
+        org.apache.avro.specific.SpecificData.get(), org.apache.avro.specific.SpecificData.get().getSchema(type))
+        .encode(record);
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
   @Test
   void theBytesAreAvrosMessageEncodersFromManyThreads() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -53,11 +64,11 @@ class AvroCodecEncodeTest {
           for (int k = 0; k < 2000; k++) {
             ModelUpdate u = row(r);
             byte[] bytes = Codecs.MODEL_UPDATE.encode(u);
-            assertArrayEquals(Codecs.MODEL_UPDATE.encodeByMessageEncoder(u), bytes);
+            assertArrayEquals(reference(ModelUpdate.class, u), bytes);
             assertEquals(u, Codecs.MODEL_UPDATE.decode(bytes));
             Interaction in = interaction(r);
             byte[] b2 = Codecs.INTERACTION.encode(in);
-            assertArrayEquals(Codecs.INTERACTION.encodeByMessageEncoder(in), b2);
+            assertArrayEquals(reference(Interaction.class, in), b2);
             assertEquals(in, Codecs.INTERACTION.decode(b2));
           }
           return 2000;

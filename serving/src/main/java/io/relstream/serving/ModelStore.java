@@ -1,5 +1,7 @@
 package io.relstream.serving;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.relstream.core.propensity.EpsilonSlots;
 import io.relstream.core.topk.DebiasedPopularity;
 import io.relstream.core.accel.TileScan;
 import io.relstream.core.topk.TopK;
@@ -15,7 +17,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.kafka.common.TopicPartition;
@@ -78,7 +82,7 @@ final class ModelStore implements AutoCloseable {
    * and {@code explored}: whether the policy put it there in place of the model's choice. Both null in a
    * similar-items answer.
    */
-  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   record Slot(String item, float score, double propensity, Double inclusion, Boolean explored) {
     Slot(String item, float score, double propensity) {
       this(item, score, propensity, null, null);
@@ -86,15 +90,15 @@ final class ModelStore implements AutoCloseable {
   }
 
   /** The serving policy of recommendation answers: greedy unless {@link #explore} says otherwise. */
-  private volatile io.relstream.core.propensity.EpsilonSlots policy = new io.relstream.core.propensity.EpsilonSlots(0);
+  private volatile EpsilonSlots policy = new EpsilonSlots(0);
 
   /**
    * Answers from now on follow {@code p}: each greedy slot is replaced with probability &epsilon; by an
    * eligible item outside the greedy list (the filters hold for it too), and every slot carries its exact
    * inclusion probability.
    */
-  void explore(io.relstream.core.propensity.EpsilonSlots p) {
-    policy = java.util.Objects.requireNonNull(p);
+  void explore(EpsilonSlots p) {
+    policy = Objects.requireNonNull(p);
   }
 
   /**
@@ -498,15 +502,15 @@ final class ModelStore implements AutoCloseable {
       n++;
     }
     int[] greedy = java.util.Arrays.copyOf(items, n);
-    io.relstream.core.propensity.EpsilonSlots p = policy;
+    EpsilonSlots p = policy;
     int eligible = cand != null ? cand.length : snap.count() - excluded.length;
     boolean[] explored = new boolean[n];
     int[] shown = greedy;
     if (p.epsilon() > 0 && eligible > n) {
-      io.relstream.core.propensity.EpsilonSlots.Others others = cand != null
-          ? io.relstream.core.propensity.EpsilonSlots.outsideOf(cand, new int[0], greedy)
-          : io.relstream.core.propensity.EpsilonSlots.outside(snap.count(), excluded, greedy);
-      shown = p.choose(greedy, others, java.util.concurrent.ThreadLocalRandom.current(), explored);
+      EpsilonSlots.Others others = cand != null
+          ? EpsilonSlots.outsideOf(cand, new int[0], greedy)
+          : EpsilonSlots.outside(snap.count(), excluded, greedy);
+      shown = p.choose(greedy, others, ThreadLocalRandom.current(), explored);
     }
     double kept = p.greedyInclusion(n, eligible);
     double other = p.otherInclusion(n, eligible);

@@ -1,5 +1,7 @@
 package io.relstream.serving;
 
+import io.relstream.core.propensity.EpsilonSlots;
+
 import io.relstream.core.topk.DebiasedPopularity;
 import io.relstream.http.DiskFloor;
 import java.nio.file.Path;
@@ -18,7 +20,7 @@ import java.nio.file.Path;
  * @param explore the serving policy ({@code --explore epsilon:E}; &epsilon; = 0: greedy)
  */
 record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String bind, String token,
-    long minFreeDiskMb, boolean logServed, io.relstream.core.propensity.EpsilonSlots explore) {
+    long minFreeDiskMb, boolean logServed, EpsilonSlots explore) {
   static final int DEFAULT_PORT = 8082;
   static final String DEFAULT_BIND = "127.0.0.1";
 
@@ -30,22 +32,9 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
         + ", logServed=" + logServed + ", explore=epsilon:" + explore.epsilon() + "]";
   }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ServingConfig c && bootstrap.equals(c.bootstrap) && port == c.port && dbDir.equals(c.dbDir)
-        && clip == c.clip && bind.equals(c.bind) && java.util.Objects.equals(token, c.token)
-        && minFreeDiskMb == c.minFreeDiskMb && logServed == c.logServed && explore.epsilon() == c.explore.epsilon();
-  }
-
-  @Override
-  public int hashCode() {
-    return java.util.Objects.hash(bootstrap, port, dbDir, clip, bind, token, minFreeDiskMb, logServed,
-        explore.epsilon());
-  }
-
   /** Served answers not logged, greedy. */
   ServingConfig(String bootstrap, int port, Path dbDir, double clip, String bind, String token, long minFreeDiskMb) {
-    this(bootstrap, port, dbDir, clip, bind, token, minFreeDiskMb, false, new io.relstream.core.propensity.EpsilonSlots(0));
+    this(bootstrap, port, dbDir, clip, bind, token, minFreeDiskMb, false, new EpsilonSlots(0));
   }
 
   /** Loopback, no token, the default disk floor. */
@@ -97,7 +86,7 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
     String token = null;
     Long minFree = null;
     Boolean logServed = null;
-    io.relstream.core.propensity.EpsilonSlots explore = null;
+    EpsilonSlots explore = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
@@ -160,7 +149,7 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
         case "--explore" -> {
           once(explore, flag);
           try {
-            explore = io.relstream.core.propensity.EpsilonSlots.parse(value);
+            explore = EpsilonSlots.parse(value);
           } catch (IllegalArgumentException e) {
             throw new UsageException("--explore: " + e.getMessage());
           }
@@ -203,7 +192,7 @@ record ServingConfig(String bootstrap, int port, Path dbDir, double clip, String
     return new ServingConfig(bootstrap, port == null ? DEFAULT_PORT : port, dbDir,
         clip == null ? DebiasedPopularity.DEFAULT_CLIP : clip, bind, token,
         minFree == null ? DiskFloor.DEFAULT_FLOOR_MB : minFree, logServed != null,
-        explore == null ? new io.relstream.core.propensity.EpsilonSlots(0) : explore);
+        explore == null ? new EpsilonSlots(0) : explore);
   }
 
   private static boolean isLoopback(String address) throws UsageException {

@@ -1,33 +1,22 @@
 package io.relstream.core.online;
 
+import io.relstream.core.propensity.LinearProbing;
 import java.util.Arrays;
 
-/** Open-addressing set of non-negative longs (linear probing, load at most 1/2, no removal). */
+/**
+ * Open-addressing set of non-negative longs (linear probing, load at most 1/2, removal by backward shift:
+ * {@link LinearProbing}).
+ */
 final class LongSet {
-  private static final long EMPTY = -1L;
-  private long[] keys = empty(64);
+  private long[] keys = LinearProbing.emptyKeys(64);
   private int size;
-
-  private static long[] empty(int capacity) {
-    long[] k = new long[capacity];
-    Arrays.fill(k, EMPTY);
-    return k;
-  }
 
   int size() {
     return size;
   }
 
   boolean contains(long key) {
-    int mask = keys.length - 1;
-    for (int s = hash(key) & mask; ; s = (s + 1) & mask) {
-      if (keys[s] == key) {
-        return true;
-      }
-      if (keys[s] == EMPTY) {
-        return false;
-      }
-    }
+    return LinearProbing.slotOf(keys, key) >= 0;
   }
 
   /** Adds {@code key} (&ge; 0); returns false when it was present. */
@@ -35,49 +24,30 @@ final class LongSet {
     if (key < 0) {
       throw new IllegalArgumentException("keys must be >= 0");
     }
+    if (LinearProbing.slotOf(keys, key) >= 0) {
+      return false;
+    }
     if (2 * (size + 1) > keys.length) {
       long[] old = keys;
-      keys = empty(old.length * 2);
-      size = 0;
+      keys = LinearProbing.emptyKeys(old.length * 2);
       for (long k : old) {
-        if (k != EMPTY) {
-          add(k);
+        if (k != LinearProbing.EMPTY) {
+          keys[LinearProbing.freeSlotFor(keys, k)] = k;
         }
       }
     }
-    int mask = keys.length - 1;
-    int s = hash(key) & mask;
-    while (keys[s] != EMPTY) {
-      if (keys[s] == key) {
-        return false;
-      }
-      s = (s + 1) & mask;
-    }
-    keys[s] = key;
+    keys[LinearProbing.freeSlotFor(keys, key)] = key;
     size++;
     return true;
   }
 
-  /** Removes {@code key} (backward-shift deletion, so probes stay unbroken); returns false when absent. */
+  /** Removes {@code key}; returns false when absent. */
   boolean remove(long key) {
-    int mask = keys.length - 1;
-    int s = hash(key) & mask;
-    while (keys[s] != key) {
-      if (keys[s] == EMPTY) {
-        return false;
-      }
-      s = (s + 1) & mask;
+    int s = LinearProbing.slotOf(keys, key);
+    if (s < 0) {
+      return false;
     }
-    int hole = s;
-    for (int j = (s + 1) & mask; keys[j] != EMPTY; j = (j + 1) & mask) {
-      int home = hash(keys[j]) & mask;
-      boolean stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-      if (!stays) {
-        keys[hole] = keys[j];
-        hole = j;
-      }
-    }
-    keys[hole] = EMPTY;
+    LinearProbing.delete(keys, s, null);
     size--;
     return true;
   }
@@ -87,18 +57,11 @@ final class LongSet {
     long[] out = new long[size];
     int n = 0;
     for (long k : keys) {
-      if (k != EMPTY) {
+      if (k != LinearProbing.EMPTY) {
         out[n++] = k;
       }
     }
     Arrays.sort(out);
     return out;
-  }
-
-  private static int hash(long key) {
-    long h = key * 0x9E3779B97F4A7C15L;
-    h ^= h >>> 29;
-    h *= 0xBF58476D1CE4E5B9L;
-    return (int) (h ^ (h >>> 32));
   }
 }

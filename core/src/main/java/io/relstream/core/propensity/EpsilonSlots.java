@@ -23,15 +23,12 @@ import java.util.random.RandomGenerator;
  * own traffic); a deterministic policy (&epsilon; = 0) shows every greedy item with probability 1 and
  * nothing else ever, so its log corrects nothing.
  */
-public final class EpsilonSlots {
-  private final double epsilon;
-
+public record EpsilonSlots(double epsilon) {
   /** A policy exploring each slot with probability {@code epsilon} in [0, 1]. */
-  public EpsilonSlots(double epsilon) {
+  public EpsilonSlots {
     if (!(epsilon >= 0 && epsilon <= 1)) {
       throw new IllegalArgumentException("epsilon must be in [0, 1], got " + epsilon);
     }
-    this.epsilon = epsilon;
   }
 
   /**
@@ -54,10 +51,6 @@ public final class EpsilonSlots {
       throw new IllegalArgumentException("epsilon must be a number in [0, 1], got '" + spec + "'");
     }
     return new EpsilonSlots(e);
-  }
-
-  public double epsilon() {
-    return epsilon;
   }
 
   /** P(a greedy item is shown) with {@code greedy} greedy items among {@code eligible}. */

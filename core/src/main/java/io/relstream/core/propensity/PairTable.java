@@ -1,14 +1,13 @@
 package io.relstream.core.propensity;
 
-import java.util.Arrays;
 
 /**
  * Open-addressing hash table from a (user, item) pair (both &ge; 0) to the pair's latest impression:
  * its time, its scaled weight and the logging propensity it carried (NaN when none). Linear probing,
- * load factor at most 1/2, no removal. Not thread-safe.
+ * load factor at most 1/2, removal by backward shift ({@link LinearProbing}). Not thread-safe.
  */
 final class PairTable {
-  private static final long EMPTY = -1L;
+  private static final long EMPTY = LinearProbing.EMPTY;
 
   private long[] keys;
   private long[] times;
@@ -21,8 +20,7 @@ final class PairTable {
   }
 
   private void allocate(int capacity) {
-    keys = new long[capacity];
-    Arrays.fill(keys, EMPTY);
+    keys = LinearProbing.emptyKeys(capacity);
     times = new long[capacity];
     weights = new double[capacity];
     logged = new float[capacity];
@@ -38,16 +36,7 @@ final class PairTable {
 
   /** Slot of {@code key}, or -1 when absent. */
   int find(long key) {
-    int mask = keys.length - 1;
-    for (int s = hash(key) & mask; ; s = (s + 1) & mask) {
-      long k = keys[s];
-      if (k == key) {
-        return s;
-      }
-      if (k == EMPTY) {
-        return -1;
-      }
-    }
+    return LinearProbing.slotOf(keys, key);
   }
 
   /** Inserts an absent key and returns its slot. */
@@ -55,11 +44,7 @@ final class PairTable {
     if (2 * (size + 1) > keys.length) {
       grow();
     }
-    int mask = keys.length - 1;
-    int s = hash(key) & mask;
-    while (keys[s] != EMPTY) {
-      s = (s + 1) & mask;
-    }
+    int s = LinearProbing.freeSlotFor(keys, key);
     keys[s] = key;
     times[s] = time;
     weights[s] = weight;
@@ -86,29 +71,17 @@ final class PairTable {
     logged[slot] = loggedPropensity;
   }
 
-  /** Removes {@code key} (backward-shift deletion); returns false when absent. */
+  /** Removes {@code key}; returns false when absent. */
   boolean remove(long key) {
-    int mask = keys.length - 1;
-    int s = hash(key) & mask;
-    while (keys[s] != key) {
-      if (keys[s] == EMPTY) {
-        return false;
-      }
-      s = (s + 1) & mask;
+    int s = LinearProbing.slotOf(keys, key);
+    if (s < 0) {
+      return false;
     }
-    int hole = s;
-    for (int j = (s + 1) & mask; keys[j] != EMPTY; j = (j + 1) & mask) {
-      int home = hash(keys[j]) & mask;
-      boolean stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-      if (!stays) {
-        keys[hole] = keys[j];
-        times[hole] = times[j];
-        weights[hole] = weights[j];
-        logged[hole] = logged[j];
-        hole = j;
-      }
-    }
-    keys[hole] = EMPTY;
+    LinearProbing.delete(keys, s, (from, to) -> {
+      times[to] = times[from];
+      weights[to] = weights[from];
+      logged[to] = logged[from];
+    });
     size--;
     return true;
   }
@@ -143,13 +116,6 @@ final class PairTable {
         insert(oldKeys[s], oldTimes[s], oldWeights[s], oldLogged[s]);
       }
     }
-  }
-
-  private static int hash(long key) {
-    long h = key * 0x9E3779B97F4A7C15L;
-    h ^= h >>> 29;
-    h *= 0xBF58476D1CE4E5B9L;
-    return (int) (h ^ (h >>> 32));
   }
 
   /** Writes the occupied slots in slot order (capacity first, so a read rebuilds the same layout). */
