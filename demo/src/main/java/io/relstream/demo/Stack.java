@@ -75,9 +75,6 @@ final class Stack implements AutoCloseable {
   }
 
   /** Starts everything; {@code ingestArgs} and {@code trainArgs} are extra options for those children. */
-  /** The demo's serving policy. */
-  static final String SERVING_EXPLORE = "epsilon:0.1";
-
   static Stack start(Path home, Path work, int port, List<String> ingestArgs, List<String> trainArgs,
       PrintStream out)
       throws IOException, InterruptedException {
@@ -132,11 +129,8 @@ final class Stack implements AutoCloseable {
       train.addAll(listen.childArgs());
       train.addAll(trainArgs);
       child(children, home, "stream-train", "1g", "io.relstream.streamtrain.StreamTrainMain", train, logs, listen);
-      // the served log, with a policy that explores: the product's own traffic comes back as impressions
-      // with exact propensities
       List<String> servingOpts = new ArrayList<>(List.of("--bootstrap", bootstrap[0], "--port",
-          String.valueOf(servingPort), "--db-dir", work.resolve("serving").toString(), "--log-served",
-          "--explore", SERVING_EXPLORE));
+          String.valueOf(servingPort), "--db-dir", work.resolve("serving").toString()));
       servingOpts.addAll(listen.childArgs());
       ChildProcess serving = child(children, home, "serving", "512m", "io.relstream.serving.ServingMain",
           servingOpts, logs, listen);

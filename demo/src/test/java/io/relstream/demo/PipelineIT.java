@@ -122,11 +122,6 @@ class PipelineIT {
       String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString()).body();
       assertTrue(metrics.contains("relstream_serving_users_erased_total 1"), "serving counted the erasure");
-      // the demo logs what it serves: answers carry a requestId and their impressions reach the events topic
-      assertTrue(get(base + "/recommend/a-user0?k=5").hasNonNull("requestId"), "answers carry a requestId");
-      java.util.regex.Matcher published = java.util.regex.Pattern
-          .compile("(?m)^relstream_serving_served_published_total (\\d+)$").matcher(metrics);
-      assertTrue(published.find() && Long.parseLong(published.group(1)) > 0, "the served log published: " + metrics);
     }
   }
 
@@ -160,14 +155,10 @@ class PipelineIT {
     return JSON.readTree(r.body());
   }
 
-  /**
-   * Slots of {@code answer} that are the group's items or explored (the demo's serving explores: a slot the
-   * policy replaced is not the model's choice, so it is not counted against the model).
-   */
   private static int countGroup(JsonNode answer, String group) {
     int n = 0;
     for (JsonNode it : answer.get("items")) {
-      if (it.get("item").asText().startsWith(group) || it.path("explored").asBoolean(false)) n++;
+      if (it.get("item").asText().startsWith(group)) n++;
     }
     return n;
   }
